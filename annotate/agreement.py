@@ -1,0 +1,242 @@
+"""Inter-annotator agreement: Krippendorff's alpha and span overlap scores.
+
+No Django imports: callers turn querysets into the plain data described here.
+
+Rules shared by the functions below:
+
+- Missing is not absent. A segment an annotator did not finish is missing
+  (NaN) for that annotator; a finished segment without a label is "absent"
+  (0), with it "present" (1). A segment an annotator labelled (or put a span
+  in) counts as finished for them even without a progress mark, because
+  tagging it means they read it.
+- Alpha is None when undefined: no unit holds values from two coders
+  (nothing pairable), or every pairable value is the same (no variation, so
+  the expected disagreement is zero and alpha is 0/0).
+- A layer's pooled alpha is nominal alpha over (unit, label) pairs with
+  binary present/absent values. Unlike a mean of per-label alphas it stays
+  defined when some labels are never used, and a rare label's unstable
+  alpha does not count as much as a frequent label's.
+- Span scores follow the SemEval-2020 Task 11 span scorer: partial-overlap
+  credit between same-label spans, precision and recall 0 when their side is
+  empty, F1 1.0 when both sides are empty. Overlapping same-label spans on a
+  side are merged first, as the scorer does for gold spans, which keeps
+  precision and recall within [0, 1].
+- Offsets are 0-based, end exclusive.
+
+Inputs:
+
+- finished: annotator -> ids of the segments that annotator marked done.
+- labels: (annotator, segment id) -> label keys given to that segment.
+- segments: segment id -> (document offset of the segment, segment text).
+- token_alpha's spans_by_annotator: annotator -> [(segment id, doc start,
+  doc end, label)].
+- pairwise_span_f1's spans_by_annotator: annotator -> [(doc id, start, end,
+  label)]; spans match only within one doc id (a document or a segment id,
+  however the caller groups), and counts are pooled over documents as the
+  scorer pools articles. Its optional finished maps annotator -> doc ids; a
+  pair is then compared only on documents both finished, and is None when
+  there are none.
+- Pairs are sorted tuples (a, b) with a < b. For span scores, a's spans are
+  "predicted" and b's "reference"; (b, a) swaps precision and recall.
+
+segment_label_alpha and token_alpha return {"alpha": pooled, "per_label":
+{key: alpha}, "units": segments or tokens counted, "annotators": count}.
+"""
+
+import itertools
+import math
+import re
+from collections import defaultdict
+
+import krippendorff
+import numpy as np
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+_TOKEN = re.compile(r"\S+")
+
+
+def alpha(reliability_data, level="nominal"):
+    """Return Krippendorff's alpha for coders x units data (None or NaN = missing), or None if undefined."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    data = np.array([[np.nan if value is None else value for value in row] for row in reliability_data], dtype=float)
+    if data.ndim != 2 or data.size == 0:
+        return None
+    pairable = data[:, (~np.isnan(data)).sum(axis=0) >= 2]
+    # The package raises or divides 0 by 0 here; callers get None instead.
+    if np.unique(pairable[~np.isnan(pairable)]).size < 2:
+        return None
+    value = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+    # Ratio distances vanish when two values sum to zero, which can still leave 0/0.
+    return None if math.isnan(value) else value
+
+
+def segment_label_alpha(finished, labels, label_keys):
+    """Return pooled and per-label nominal alpha for a segment-level layer."""
+    done = _finished_with_labels(finished, labels)
+    present = defaultdict(set)
+    for (annotator, segment), keys in labels.items():
+        for key in keys:
+            present[annotator, key].add(segment)
+    units = [(segment, segment) for segment in sorted(set().union(*done.values()))]
+    return _layer_result(_presence_matrices(units, done, present, label_keys), len(units), len(done))
+
+
+def pairwise_alpha(finished, labels, label_keys):
+    """Return the pooled segment-label alpha of each annotator pair, keyed by the sorted pair."""
+    done = _finished_with_labels(finished, labels)
+    result = {}
+    for a, b in itertools.combinations(sorted(done), 2):
+        pair_labels = {key: keys for key, keys in labels.items() if key[0] in (a, b)}
+        result[a, b] = segment_label_alpha({a: done[a], b: done[b]}, pair_labels, label_keys)["alpha"]
+    return result
+
+
+def tokenize(text):
+    """Return (start, end) offsets of the whitespace-delimited tokens in text."""
+    return [match.span() for match in _TOKEN.finditer(text)]
+
+
+def token_alpha(segments, spans_by_annotator, finished, label_keys):
+    """Return pooled and per-label nominal alpha over the whitespace tokens of a span layer."""
+    done = defaultdict(set, {annotator: set(ids) for annotator, ids in finished.items()})
+    for annotator, spans in spans_by_annotator.items():
+        done[annotator].update(segment for segment, _, _, _ in spans)
+    tokens = {
+        segment: [(offset + start, offset + end) for start, end in tokenize(text)]
+        for segment, (offset, text) in segments.items()
+    }
+    seen = set().union(*done.values()) & tokens.keys()
+    units = [(segment, (segment, start)) for segment in sorted(seen) for start, _ in tokens[segment]]
+    present = defaultdict(set)
+    for annotator, spans in spans_by_annotator.items():
+        for segment, start, end, key in spans:
+            for token_start, token_end in tokens.get(segment, ()):
+                if start < token_end and token_start < end:
+                    present[annotator, key].add((segment, token_start))
+    return _layer_result(_presence_matrices(units, done, present, label_keys), len(units), len(done))
+
+
+def span_prf(predicted, reference, *, labelled=True):
+    """Return {"precision", "recall", "f1"} of predicted against reference (start, end, label) spans."""
+    predicted, reference = _prepare_spans(predicted, labelled), _prepare_spans(reference, labelled)
+    return _prf(*_overlap_sums(predicted, reference), len(predicted), len(reference))
+
+
+def pairwise_span_f1(spans_by_annotator, *, labelled=True, finished=None):
+    """Return {(a, b): {"precision", "recall", "f1"} or None} for each annotator pair."""
+    by_doc = {}
+    for annotator, spans in spans_by_annotator.items():
+        grouped = defaultdict(list)
+        for doc, start, end, label in spans:
+            grouped[doc].append((start, end, label))
+        by_doc[annotator] = {doc: _prepare_spans(group, labelled) for doc, group in grouped.items()}
+    annotators = sorted(set(by_doc) | set(finished or ()))
+    result = {}
+    for a, b in itertools.combinations(annotators, 2):
+        docs_a, docs_b = by_doc.get(a, {}), by_doc.get(b, {})
+        if finished is None:
+            docs = docs_a.keys() | docs_b.keys()
+        else:
+            docs = (set(finished.get(a, ())) | docs_a.keys()) & (set(finished.get(b, ())) | docs_b.keys())
+            if not docs:
+                result[a, b] = None
+                continue
+        precision_sum = recall_sum = 0.0
+        n_predicted = n_reference = 0
+        for doc in docs:
+            predicted, reference = docs_a.get(doc, []), docs_b.get(doc, [])
+            doc_precision, doc_recall = _overlap_sums(predicted, reference)
+            precision_sum += doc_precision
+            recall_sum += doc_recall
+            n_predicted += len(predicted)
+            n_reference += len(reference)
+        result[a, b] = _prf(precision_sum, recall_sum, n_predicted, n_reference)
+    return result
+
+
+def _finished_with_labels(finished, labels):
+    """Return each annotator's finished segments, counting every labelled segment as finished."""
+    done = defaultdict(set, {annotator: set(ids) for annotator, ids in finished.items()})
+    for (annotator, segment), keys in labels.items():
+        if keys:
+            done[annotator].add(segment)
+    return done
+
+
+def _presence_matrices(units, done, present, label_keys):
+    """Return {label: annotators x units array}: 1 present, 0 absent, NaN where not finished."""
+    # units pairs each unit id with its segment, since finishing is per segment.
+    annotators = sorted(done)
+    column = {unit: j for j, (_, unit) in enumerate(units)}
+    finished_mask = np.array(
+        [[segment in done[annotator] for segment, _ in units] for annotator in annotators], dtype=bool
+    ).reshape(len(annotators), len(units))
+    matrices = {}
+    for key in label_keys:
+        matrix = np.where(finished_mask, 0.0, np.nan)
+        for i, annotator in enumerate(annotators):
+            for unit in present.get((annotator, key), ()):
+                # Spans in segments the caller did not pass have no column.
+                if unit in column:
+                    matrix[i, column[unit]] = 1.0
+        matrices[key] = matrix
+    return matrices
+
+
+def _layer_result(matrices, n_units, n_annotators):
+    """Return the result dict shared by the segment and token alphas."""
+    pooled = np.hstack(list(matrices.values())) if matrices else [[]]
+    return {
+        "alpha": alpha(pooled),
+        "per_label": {key: alpha(matrix) for key, matrix in matrices.items()},
+        "units": n_units,
+        "annotators": n_annotators,
+    }
+
+
+def _prepare_spans(spans, labelled):
+    """Return (start, end, label) spans with same-label overlaps merged; label None when unlabelled."""
+    by_label = defaultdict(list)
+    for start, end, label in spans:
+        if start >= end:
+            raise ValueError(f"span ({start}, {end}) must start before it ends")
+        by_label[label if labelled else None].append((start, end))
+    merged = []
+    for label, intervals in by_label.items():
+        current = None
+        for start, end in sorted(intervals):
+            # Touching spans share no character, so they stay apart as in the scorer.
+            if current and start < current[1]:
+                current = (current[0], max(current[1], end))
+                continue
+            if current:
+                merged.append((*current, label))
+            current = (start, end)
+        merged.append((*current, label))
+    return merged
+
+
+def _overlap_sums(predicted, reference):
+    """Return sum |s & t| / |s| and sum |s & t| / |t| over same-label span pairs."""
+    precision_sum = recall_sum = 0.0
+    for p_start, p_end, p_label in predicted:
+        for r_start, r_end, r_label in reference:
+            if p_label == r_label:
+                overlap = max(0, min(p_end, r_end) - max(p_start, r_start))
+                precision_sum += overlap / (p_end - p_start)
+                recall_sum += overlap / (r_end - r_start)
+    return precision_sum, recall_sum
+
+
+def _prf(precision_sum, recall_sum, n_predicted, n_reference):
+    """Return precision, recall and F1 with the official scorer's empty-set conventions."""
+    precision = precision_sum / n_predicted if n_predicted else 0.0
+    recall = recall_sum / n_reference if n_reference else 0.0
+    if not n_predicted and not n_reference:
+        f1 = 1.0
+    elif precision > 0 and recall > 0:
+        f1 = 2 * precision * recall / (precision + recall)
+    else:
+        f1 = 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}

@@ -1,0 +1,111 @@
+"""Turn an article file into a Document and its Segments, atomically."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from annotate.models import Document, Segment, Source
+from annotate.segmentation import SegmentationError, parse_article
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+
+
+class ArticleImportError(Exception):
+    """An article that cannot be imported; the message names the file and the problem."""
+
+    def __init__(self, name, problem):
+        self.name = name
+        self.problem = problem
+        super().__init__(f"{name}: {problem}")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    document: Document
+    created: bool  # False when the same text was already in the project
+
+
+def decode_article(name, raw):
+    """Return the text of an uploaded or read file, or raise ArticleImportError."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        raise ArticleImportError(name, f"unsupported file type '{suffix or 'none'}' (use .txt or .md)")
+    limit = settings.ARTICLE_MAX_BYTES
+    if len(raw) > limit:
+        raise ArticleImportError(name, f"file is {len(raw):,} bytes, over the {limit:,}-byte limit")
+    if not raw.strip():
+        raise ArticleImportError(name, "file is empty")
+    if b"\x00" in raw:
+        raise ArticleImportError(name, "file looks binary (it contains NUL bytes), not UTF-8 text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ArticleImportError(
+            name, f"file is not UTF-8 text (byte 0x{raw[error.start]:02x} at position {error.start})"
+        ) from None
+
+
+def read_article(path):
+    """Read an article file from disk, refusing oversized files before reading them."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArticleImportError(str(path), "no such file")
+    size = path.stat().st_size
+    if size > settings.ARTICLE_MAX_BYTES:
+        raise ArticleImportError(str(path), f"file is {size:,} bytes, over the {settings.ARTICLE_MAX_BYTES:,}-byte limit")
+    return path.read_bytes()
+
+
+def import_article(*, project, name, raw, source_name="", user=None):
+    """Import one article into a project in one transaction; a repeated text is reported, not duplicated."""
+    text = decode_article(name, raw)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    existing = Document.objects.filter(project=project, text_sha256=digest).first()
+    if existing is not None:
+        return ImportResult(existing, created=False)
+    try:
+        article = parse_article(text, markdown=name.lower().endswith(".md"))
+    except SegmentationError as error:
+        raise ArticleImportError(name, str(error)) from None
+    published_at = article.published_at.replace(tzinfo=timezone.utc) if article.published_at else None
+    source_name = (source_name or article.source_name).strip()
+    with transaction.atomic():
+        source = Source.objects.get_or_create(name=source_name)[0] if source_name else None
+        document = Document.objects.create(
+            project=project,
+            source=source,
+            title=article.title[:500],
+            standfirst=article.standfirst,
+            author=article.author[:200],
+            published_at=published_at,
+            filename=Path(name).name[:255],
+            text=text,
+            text_sha256=digest,
+            imported_by=user,
+        )
+        Segment.objects.bulk_create(
+            Segment(
+                document=document,
+                index=index,
+                kind=span.kind,
+                paragraph=span.paragraph,
+                start=span.start,
+                end=span.end,
+                text=span.text,
+            )
+            for index, span in enumerate(article.segments)
+        )
+    return ImportResult(document, created=True)
+
+
+def article_paths(paths):
+    """Expand directories into the article files they contain, in name order."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+        else:
+            yield path

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate.services import create_demo
+
+
+class Command(BaseCommand):
+    help = "Create the TeleSUR demo project with the default codebook and demo users (DEBUG only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset-passwords", action="store_true", help="give the demo users new passwords")
+
+    def handle(self, *, reset_passwords, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo creates accounts with printed passwords: refused with DJANGO_DEBUG off")
+        project, passwords = create_demo(reset_passwords=reset_passwords)
+        document = project.documents.first()
+        self.stdout.write(f"project '{project.slug}': {document.title} ({document.segments.count()} segments)")
+        if passwords:
+            self.stdout.write("demo accounts (shown once; `load_demo --reset-passwords` makes new ones):")
+            for username, role in project.memberships.values_list("user__username", "role"):
+                if username in passwords:
+                    self.stdout.write(f"  {username:<11} {role:<10} password: {passwords[username]}")
+        else:
+            self.stdout.write("demo accounts already exist: manager, annotator1, annotator2, reviewer "
+                              "(run `load_demo --reset-passwords` for new passwords)")

@@ -1,0 +1,346 @@
+"""The domain: sources, documents cut into segments, codebooks, projects, annotations."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+
+
+class Source(models.Model):
+    """An outlet: who published the article and who pays for it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    country = models.CharField(max_length=100, blank=True)
+    funding_note = models.TextField(
+        blank=True, help_text="Ownership and funding, e.g. 'majority-funded by the Venezuelan state'."
+    )
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Codebook(models.Model):
+    """A versioned set of layers and labels; annotations point to the version they used."""
+
+    key = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="codebook_key_version_unique")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class Layer(models.Model):
+    """One dimension of the codebook, e.g. framing or loaded language."""
+
+    class Scope(models.TextChoices):
+        SEGMENT = "segment", "whole sentence"
+        SPAN = "span", "phrase inside a sentence"
+        DOCUMENT = "document", "whole article"
+        RELATION = "relation", "link between two phrases"
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="layers")
+    key = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    multiple = models.BooleanField(default=True, help_text="Several labels of this layer may apply to one unit.")
+    attributes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Declared attributes: [{key, name, type: choice|text|bool, choices, required, required_for}].",
+    )
+    relation_endpoints = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='For relation layers: which span labels each end must carry, e.g. {"content": "content"}.',
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["codebook", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["codebook", "key"], name="layer_key_unique_in_codebook")]
+
+    def __str__(self):
+        return f"{self.name} ({self.scope})"
+
+    def attribute_spec(self):
+        """Return the declared attributes keyed by name."""
+        return {spec["key"]: spec for spec in self.attributes}
+
+
+class Label(models.Model):
+    """A value annotators can give within a layer."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="labels")
+    key = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    definition = models.TextField(blank=True)
+    example = models.TextField(blank=True)
+    color = models.CharField(max_length=7, default="#888888", validators=[HEX_COLOR])
+    hotkey = models.CharField(max_length=1, blank=True)
+    technique = models.CharField(
+        max_length=100, blank=True, help_text="The string of the published scheme this label maps to, for exports."
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["layer", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["layer", "key"], name="label_key_unique_in_layer")]
+
+    def __str__(self):
+        return f"{self.layer.key}:{self.key}"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the projects the user is a member of."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Project(models.Model):
+    """A group of documents annotated by its members with one codebook."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    codebook = models.ForeignKey(Codebook, on_delete=models.PROTECT, related_name="projects")
+    guidelines = models.TextField(blank=True, help_text="Markdown, shown to annotators beside the article.")
+    blind = models.BooleanField(default=True, help_text="Annotators see only their own tags until review.")
+    annotators_per_segment = models.PositiveIntegerField(default=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ANNOTATOR = "annotator", "annotator"
+        REVIEWER = "reviewer", "reviewer"
+        MANAGER = "manager", "manager"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.ANNOTATOR)
+
+    class Meta:
+        ordering = ["project", "user"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_user_and_project")]
+
+    def __str__(self):
+        return f"{self.user} in {self.project} as {self.role}"
+
+    @property
+    def can_review(self):
+        return self.role in (self.Role.REVIEWER, self.Role.MANAGER)
+
+
+class DocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the documents of the user's projects."""
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+
+class Document(models.Model):
+    """An article, its canonical text stored verbatim."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
+    title = models.CharField(max_length=500)
+    standfirst = models.TextField(blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(blank=True)
+    language = models.CharField(max_length=10, default="en")
+    filename = models.CharField(max_length=255, blank=True)
+    text = models.TextField(help_text="The article exactly as imported; segment offsets point into it.")
+    text_sha256 = models.CharField(max_length=64, editable=False)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "text_sha256"], name="document_text_unique_in_project")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class SegmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the segments of the user's projects."""
+        return self.filter(document__project__in=Project.objects.visible_to(user))
+
+
+class Segment(models.Model):
+    """A sentence (or title, standfirst, heading) of a document, by code-point offsets."""
+
+    class Kind(models.TextChoices):
+        TITLE = "title"
+        STANDFIRST = "standfirst"
+        HEADING = "heading"
+        BODY = "body"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BODY)
+    paragraph = models.PositiveIntegerField(default=0)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField(help_text="document.text[start:end], stored for speed.")
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "index"], name="segment_index_unique_in_document"),
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="segment_start_before_end"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id}#{self.index}: {self.text[:60]}"
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the annotations the user may see: their own, and others' unless blind mode hides them."""
+        if not user.is_authenticated:
+            return self.none()
+        memberships = Membership.objects.filter(user=user)
+        reviewing = memberships.filter(role__in=[Membership.Role.REVIEWER, Membership.Role.MANAGER])
+        open_projects = memberships.filter(project__blind=False)
+        return self.filter(
+            Q(project__in=reviewing.values("project"))
+            | Q(project__in=open_projects.values("project"))
+            | Q(project__in=memberships.values("project"), annotator=user)
+        )
+
+
+class Annotation(models.Model):
+    """One tag by one annotator: on a sentence, a span, the whole document, or a link between spans."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+        DISPUTED = "disputed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="annotations")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="annotations",
+        help_text="The sentence tagged; for an article-level tag, the sentence where it matters most (optional).",
+    )
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="annotations")
+    start = models.PositiveIntegerField(null=True, blank=True, help_text="Span start inside the sentence.")
+    end = models.PositiveIntegerField(null=True, blank=True, help_text="Span end inside the sentence (exclusive).")
+    quote = models.TextField(blank=True, help_text="The marked words, exactly as in the sentence.")
+    attributes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    relation_content = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+", help_text="What is attributed."
+    )
+    relation_source = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+", help_text="Who it is attributed to."
+    )
+    relation_cue = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The attributing word."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    gold = models.BooleanField(default=False, help_text="Part of the adjudicated version.")
+    provenance = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="gold_versions", help_text="Tags this gold tag came from."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["modified_at"])
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "segment__index", "start", "id"]
+        indexes = [models.Index(fields=["project", "document", "segment"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True)) | Q(start__lt=models.F("end")),
+                name="annotation_span_start_before_end",
+            ),
+        ]
+
+    def __str__(self):
+        where = f" '{self.quote}'" if self.quote else ""
+        return f"{self.label}{where} by {self.annotator}"
+
+    def clean(self):
+        from annotate.validation import check_annotation
+
+        check_annotation(self)
+
+    @property
+    def doc_start(self):
+        if self.start is None or self.segment_id is None:
+            return None
+        return self.segment.start + self.start
+
+    @property
+    def doc_end(self):
+        if self.end is None or self.segment_id is None:
+            return None
+        return self.segment.start + self.end
+
+
+class SegmentProgress(models.Model):
+    """An annotator has finished a sentence: untagged then means 'nothing to tag here'."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="progress")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["segment", "annotator"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "annotator"], name="one_progress_per_segment_and_annotator")
+        ]
+
+    def __str__(self):
+        return f"{self.annotator} finished {self.segment_id}"

@@ -1,0 +1,166 @@
+"""The one place that decides whether an annotation is well formed.
+
+Every write path (API, admin, import of exports) builds an unsaved or
+changed Annotation and calls check_annotation() before saving it.
+"""
+
+from django.core.exceptions import ValidationError
+
+from annotate.models import Annotation, Layer
+
+MAX_TEXT_ATTRIBUTE = 500
+
+
+def check_annotation(annotation):
+    """Raise ValidationError naming the field and the rule, or return None."""
+    errors = {}
+    label = annotation.label
+    layer = label.layer
+    project = annotation.project
+    if layer.codebook_id != project.codebook_id:
+        errors["label"] = (
+            f"label '{layer.key}:{label.key}' belongs to codebook '{layer.codebook}', "
+            f"not to this project's codebook '{project.codebook}'"
+        )
+        raise ValidationError(errors)
+    if annotation.document.project_id != project.pk:
+        errors["document"] = "document does not belong to this project"
+    if annotation.segment_id is not None and annotation.segment.document_id != annotation.document_id:
+        errors["segment"] = "segment does not belong to this document"
+    if errors:
+        raise ValidationError(errors)
+
+    check_shape = {
+        Layer.Scope.SEGMENT: _check_segment_shape,
+        Layer.Scope.SPAN: _check_span_shape,
+        Layer.Scope.DOCUMENT: _check_document_shape,
+        Layer.Scope.RELATION: _check_relation_shape,
+    }[layer.scope]
+    check_shape(annotation, errors)
+    _check_attributes(annotation, layer, errors)
+    if not errors:
+        _check_single_label(annotation, layer, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _forbid(annotation, errors, fields, scope):
+    for field in fields:
+        value = getattr(annotation, field if not field.startswith("relation") else f"{field}_id")
+        if value not in (None, ""):
+            errors[field] = f"must be empty for a {scope}-level label"
+
+
+def _check_segment_shape(annotation, errors):
+    if annotation.segment_id is None:
+        errors["segment"] = f"layer '{annotation.label.layer.key}' labels whole sentences: a segment is required"
+    _forbid(annotation, errors, ["start", "end", "quote", "relation_content", "relation_source", "relation_cue"],
+            "sentence")
+
+
+def _check_span_shape(annotation, errors):
+    if annotation.segment_id is None:
+        errors["segment"] = f"layer '{annotation.label.layer.key}' marks phrases: a segment is required"
+        return
+    _forbid(annotation, errors, ["relation_content", "relation_source", "relation_cue"], "span")
+    start, end, text = annotation.start, annotation.end, annotation.segment.text
+    for field, value in (("start", start), ("end", end)):
+        if value is None:
+            errors[field] = "required for a span"
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors[field] = "must be an integer"
+        elif value < 0:
+            errors[field] = "must not be negative"
+    if errors.get("start") or errors.get("end"):
+        return
+    if start >= end:
+        errors["end"] = f"must be greater than start ({start})"
+    elif end > len(text):
+        errors["end"] = f"span runs past the end of the sentence ({len(text)} characters)"
+    elif annotation.quote != text[start:end]:
+        errors["quote"] = f"does not match the sentence text at {start}:{end} ('{text[start:end]}')"
+
+
+def _check_document_shape(annotation, errors):
+    _forbid(annotation, errors, ["start", "end", "quote", "relation_content", "relation_source", "relation_cue"],
+            "document")
+
+
+def _check_relation_shape(annotation, errors):
+    _forbid(annotation, errors, ["start", "end", "quote"], "relation")
+    endpoints = annotation.label.layer.relation_endpoints or {}
+    for role in ("content", "source", "cue"):
+        end = getattr(annotation, f"relation_{role}")
+        field = f"relation_{role}"
+        if end is None:
+            if role != "cue":
+                errors[field] = "required for a relation"
+            continue
+        if end.pk is not None and end.pk == annotation.pk:
+            errors[field] = "a relation cannot point to itself"
+        elif end.label.layer.scope != Layer.Scope.SPAN:
+            errors[field] = "must be a span annotation"
+        elif end.document_id != annotation.document_id or end.project_id != annotation.project_id:
+            errors[field] = "must be an annotation in the same document"
+        elif role in endpoints and end.label.key != endpoints[role]:
+            errors[field] = f"must be a '{endpoints[role]}' span, not '{end.label.key}'"
+
+
+def _check_attributes(annotation, layer, errors):
+    attributes = annotation.attributes
+    if not isinstance(attributes, dict):
+        errors["attributes"] = "must be an object of attribute names and values"
+        return
+    spec = layer.attribute_spec()
+    for name, value in attributes.items():
+        declared = spec.get(name)
+        if declared is None:
+            allowed = ", ".join(sorted(spec)) or "none"
+            errors[f"attributes.{name}"] = f"unknown attribute for layer '{layer.key}' (allowed: {allowed})"
+            continue
+        problem = _attribute_problem(declared, value)
+        if problem:
+            errors[f"attributes.{name}"] = problem
+    for name, declared in spec.items():
+        required = declared.get("required") or annotation.label.key in declared.get("required_for", [])
+        if required and attributes.get(name) in (None, ""):
+            errors[f"attributes.{name}"] = f"required for label '{annotation.label.key}'"
+
+
+def _attribute_problem(declared, value):
+    kind = declared.get("type", "text")
+    if value is None:
+        return None
+    if kind == "choice":
+        if value not in declared.get("choices", []):
+            return f"'{value}' is not one of: {', '.join(declared.get('choices', []))}"
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            return "must be true or false"
+    elif not isinstance(value, str):
+        return "must be text"
+    elif len(value) > MAX_TEXT_ATTRIBUTE:
+        return f"must be at most {MAX_TEXT_ATTRIBUTE} characters"
+    return None
+
+
+def _check_single_label(annotation, layer, errors):
+    """Enforce one label per unit for single-label layers, and no exact duplicates in any layer."""
+    if layer.scope not in (Layer.Scope.SEGMENT, Layer.Scope.DOCUMENT):
+        return
+    same_unit = Annotation.objects.filter(
+        project_id=annotation.project_id,
+        document_id=annotation.document_id,
+        annotator_id=annotation.annotator_id,
+        label__layer=layer,
+    ).exclude(pk=annotation.pk)
+    if layer.scope == Layer.Scope.SEGMENT:
+        same_unit = same_unit.filter(segment_id=annotation.segment_id)
+    if not layer.multiple:
+        other = same_unit.select_related("label").first()
+        if other is not None:
+            errors["label"] = (
+                f"layer '{layer.key}' takes one label per unit; this annotator already gave '{other.label.key}'"
+            )
+    elif layer.scope == Layer.Scope.SEGMENT and same_unit.filter(label_id=annotation.label_id).exists():
+        errors["label"] = f"label '{annotation.label.key}' is already on this sentence for this annotator"
