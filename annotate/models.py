@@ -329,12 +329,27 @@ class Annotation(models.Model):
         return self.segment.start + self.end
 
 
+class SegmentProgressQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return progress the user may see: their own, and everyone's in projects they review."""
+        if not user.is_authenticated:
+            return self.none()
+        memberships = Membership.objects.filter(user=user)
+        reviewing = memberships.filter(role__in=[Membership.Role.REVIEWER, Membership.Role.MANAGER])
+        return self.filter(
+            Q(segment__document__project__in=reviewing.values("project"))
+            | Q(segment__document__project__in=memberships.values("project"), annotator=user)
+        )
+
+
 class SegmentProgress(models.Model):
     """An annotator has finished a sentence: untagged then means 'nothing to tag here'."""
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="progress")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
     done_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SegmentProgressQuerySet.as_manager()
 
     class Meta:
         ordering = ["segment", "annotator"]
@@ -344,3 +359,4 @@ class SegmentProgress(models.Model):
 
     def __str__(self):
         return f"{self.annotator} finished {self.segment_id}"
+

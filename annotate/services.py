@@ -7,8 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 
-from annotate.models import Codebook, Label, Layer, Membership, Project, Source
+from annotate.models import Annotation, Codebook, Label, Layer, Membership, Project, Source
 
 DEFAULT_CODEBOOK = Path(settings.BASE_DIR) / "fixtures" / "codebook-default-v1.json"
 LAYER_FIELDS = ("name", "description", "scope", "multiple", "attributes", "relation_endpoints")
@@ -155,3 +156,37 @@ def create_demo(*, reset_passwords=False):
         manager = User.objects.get(username="manager")
         import_article(project=project, name=DEMO_ARTICLE.name, raw=read_article(DEMO_ARTICLE), user=manager)
     return project, passwords
+
+
+class StaleVersion(Exception):
+    """The annotation changed since the client loaded it."""
+
+
+def save_annotation(annotation, *, user, expected_version=None):
+    """Save a checked annotation; an edit only lands if the stored version is still the one expected."""
+    annotation._history_user = user
+    with transaction.atomic():
+        if annotation.pk is None:
+            annotation.save()
+            return annotation
+        # The conditional UPDATE takes the row lock and proves nobody saved in between.
+        bumped = Annotation.objects.filter(pk=annotation.pk, version=expected_version).update(
+            version=F("version") + 1
+        )
+        if not bumped:
+            raise StaleVersion
+        annotation.version = expected_version + 1
+        annotation.save()
+    return annotation
+
+
+def delete_annotation(annotation, *, user, expected_version):
+    """Delete an annotation if nobody changed it since expected_version; history keeps the last state."""
+    annotation._history_user = user
+    with transaction.atomic():
+        if not Annotation.objects.filter(pk=annotation.pk, version=expected_version).update(
+            version=F("version") + 1
+        ):
+            raise StaleVersion
+        annotation.version = expected_version + 1
+        annotation.delete()

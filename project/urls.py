@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("annotate.api.urls")),
     path("", include("annotate.urls")),
 ]
-urlpatterns.insert(1, path("accounts/", include("django.contrib.auth.urls")))

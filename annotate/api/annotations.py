@@ -1,0 +1,112 @@
+"""Annotations over the API: scoped reads, checked writes, optimistic locking with ETag/If-Match."""
+
+import re
+
+import django_filters
+from django.db.models import Q
+from rest_framework import permissions, viewsets
+
+from annotate.api.exceptions import PreconditionFailed, PreconditionRequired
+from annotate.api.permissions import IsOwnerOrReadOnly
+from annotate.api.serializers import AnnotationSerializer
+from annotate.models import Annotation, Layer
+from annotate.services import StaleVersion, delete_annotation, save_annotation
+
+ETAG = re.compile(r'^(?:W/)?"(\d+)\.(\d+)"$')
+
+
+def with_etag(response):
+    """Add the ETag of the annotation in a response body: "<id>.<version>"."""
+    response["ETag"] = f'"{response.data["id"]}.{response.data["version"]}"'
+    return response
+
+
+def expected_version(request, annotation):
+    """Return the version the client edited, from If-Match or a 'version' field; 412/428 otherwise."""
+    header = request.headers.get("If-Match")
+    if header:
+        tags = [tag.strip() for tag in header.split(",")]
+        if "*" in tags:
+            return annotation.version
+        for tag in tags:
+            match = ETAG.match(tag)
+            if match and int(match[1]) == annotation.pk:
+                return int(match[2])
+        return -1
+    version = request.data.get("version") if hasattr(request.data, "get") else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    raise PreconditionRequired()
+
+
+class AnnotationFilter(django_filters.FilterSet):
+    annotator = django_filters.CharFilter(field_name="annotator__username")
+    layer = django_filters.CharFilter(field_name="label__layer__key")
+    label = django_filters.CharFilter(field_name="label__key")
+    scope = django_filters.ChoiceFilter(field_name="label__layer__scope", choices=Layer.Scope.choices)
+    status = django_filters.ChoiceFilter(choices=Annotation.Status.choices)
+
+    class Meta:
+        model = Annotation
+        fields = ["project", "document", "segment", "annotator", "layer", "label", "scope", "status", "gold"]
+
+
+class AnnotationViewSet(viewsets.ModelViewSet):
+    """Tags on sentences, spans, documents, and attribution relations between spans."""
+
+    serializer_class = AnnotationSerializer
+    permission_classes = [permissions.IsAuthenticated, IsOwnerOrReadOnly]
+    filterset_class = AnnotationFilter
+    ordering_fields = ["id", "created_at", "modified_at", "segment__index", "start"]
+    ordering = ["id"]
+    scope_filter = Q()
+
+    def get_queryset(self):
+        return (
+            Annotation.objects.visible_to(self.request.user)
+            .filter(self.scope_filter)
+            .select_related("label__layer", "annotator", "reviewer")
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(super().retrieve(request, *args, **kwargs))
+
+    def perform_create(self, serializer):
+        annotation = Annotation(annotator=self.request.user, **serializer.validated_data)
+        serializer.instance = save_annotation(annotation, user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        return with_etag(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return with_etag(super().update(request, *args, **kwargs))
+
+    def perform_update(self, serializer):
+        annotation = serializer.instance
+        version = expected_version(self.request, annotation)
+        for field, value in serializer.validated_data.items():
+            setattr(annotation, field, value)
+        try:
+            save_annotation(annotation, user=self.request.user, expected_version=version)
+        except StaleVersion:
+            raise self.stale(annotation) from None
+
+    def perform_destroy(self, annotation):
+        try:
+            delete_annotation(annotation, user=self.request.user,
+                              expected_version=expected_version(self.request, annotation))
+        except StaleVersion:
+            raise self.stale(annotation) from None
+
+    def stale(self, annotation):
+        """Return a 412 error carrying the server's current version of the annotation."""
+        error = PreconditionFailed()
+        current = self.get_queryset().filter(pk=annotation.pk).first()
+        error.current = self.get_serializer(current).data if current else None
+        return error
+
+
+class RelationViewSet(AnnotationViewSet):
+    """Attribution relations: annotations whose layer links a content span to its source span."""
+
+    scope_filter = Q(label__layer__scope=Layer.Scope.RELATION)

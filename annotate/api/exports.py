@@ -1,0 +1,103 @@
+"""Streamed exports of annotated sentences, and restoring a JSON export into a project."""
+
+import json
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotate.api.permissions import role_in
+from annotate.exporting import FORMATS, export
+from annotate.exporting.rows import EXPORT_STATUSES, ExportFilterError, export_blocks, export_meta, select_for_export
+from annotate.models import Annotation, Project
+from annotate.restoring import RestoreError, restore_export
+
+
+def project_for(request, pk):
+    """Return a project the user belongs to, or 404."""
+    project = Project.objects.visible_to(request.user).select_related("codebook").filter(pk=pk).first()
+    if project is None:
+        raise NotFound("no such project")
+    return project
+
+
+def exportable_annotations(request, project):
+    """Return what the user may export: everything they see as reviewer or manager, their own otherwise."""
+    annotations = Annotation.objects.visible_to(request.user)
+    if role_in(request, project.pk) == "annotator":
+        annotations = annotations.filter(annotator=request.user)
+    return annotations
+
+
+class ExportView(APIView):
+    """Stream the project's annotated sentences in one of several formats."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(FORMATS), description="Output format (default json)."),
+            OpenApiParameter("document", int, description="Only this document."),
+            OpenApiParameter("status", str, enum=EXPORT_STATUSES, description="Only this review status, or gold."),
+            OpenApiParameter("annotator", str, description="Only this annotator's username."),
+            OpenApiParameter("layer", str, description="Only this layer's key."),
+            OpenApiParameter("label", str, description="Only this label's key."),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk):
+        project = project_for(request, pk)
+        fmt = request.query_params.get("format", "json")
+        if fmt not in FORMATS:
+            raise ValidationError({"format": f"{fmt!r} is not one of: {', '.join(FORMATS)}"})
+        try:
+            documents, annotations, echo = select_for_export(
+                project=project, annotations=exportable_annotations(request, project), params=request.query_params
+            )
+        except ExportFilterError as error:
+            raise ValidationError(error.errors) from None
+        meta = export_meta(project=project, filters=echo, base_url=request.build_absolute_uri("/"))
+        chosen = FORMATS[fmt]
+        response = StreamingHttpResponse(
+            export(fmt, export_blocks(documents=documents, annotations=annotations), meta),
+            content_type=chosen.content_type,
+        )
+        disposition = "inline" if fmt in ("html", "json", "w3c") else "attachment"
+        response["Content-Disposition"] = f'{disposition}; filename="{project.slug}.{chosen.extension}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        if fmt == "html":
+            # The annotated page needs no script at all: forbid it outright.
+            response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
+        return response
+
+
+class RestoreUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A file written by the json export.")
+
+
+class RestoreView(APIView):
+    """Import a json export into this project: all of it or, on any error, nothing."""
+
+    @extend_schema(request={"multipart/form-data": RestoreUploadSerializer},
+                   responses={201: {"type": "object"}})
+    def post(self, request, pk):
+        project = project_for(request, pk)
+        if role_in(request, project.pk) != "manager":
+            raise PermissionDenied("only a manager of the project may import annotations")
+        upload = RestoreUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        if file.size > settings.RESTORE_MAX_BYTES:
+            raise ValidationError({"file": f"{file.name}: over the {settings.RESTORE_MAX_BYTES:,}-byte limit"})
+        try:
+            data = json.loads(file.read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ValidationError({"file": f"{file.name}: not a JSON export ({error})"}) from None
+        try:
+            summary = restore_export(project=project, data=data, user=request.user)
+        except RestoreError as error:
+            raise ValidationError({"file": f"{file.name}: {error}"}) from None
+        return Response(summary, status=201)

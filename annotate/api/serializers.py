@@ -1,0 +1,165 @@
+"""API representations; every write is checked by annotate.validation.check_annotation."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from annotate.api.exceptions import as_drf_validation_error
+from annotate.api.permissions import role_in
+from annotate.models import (
+    Annotation,
+    Codebook,
+    Document,
+    Label,
+    Layer,
+    Project,
+    Segment,
+    SegmentProgress,
+    Source,
+)
+from annotate.validation import check_annotation
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id that must name an object the requesting user can see (others read as 'does not exist')."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.context["request"].user)
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Label
+        fields = ["id", "key", "name", "definition", "example", "color", "hotkey", "technique"]
+
+
+class LayerSerializer(serializers.ModelSerializer):
+    labels = LabelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Layer
+        fields = ["id", "key", "name", "description", "scope", "multiple", "attributes", "relation_endpoints",
+                  "labels"]
+
+
+class CodebookSerializer(serializers.ModelSerializer):
+    layers = LayerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Codebook
+        fields = ["id", "key", "name", "version", "description", "layers"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField(help_text="Your role in the project.")
+
+    class Meta:
+        model = Project
+        fields = ["id", "slug", "name", "description", "codebook", "guidelines", "blind", "annotators_per_segment",
+                  "role", "created_at"]
+        read_only_fields = fields
+
+    def get_role(self, project) -> str | None:
+        return role_in(self.context["request"], project.pk)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "name", "country", "funding_note", "url"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    source = SourceSerializer(read_only=True)
+    segment_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "project", "title", "standfirst", "author", "source", "published_at", "url", "language",
+                  "filename", "text", "text_sha256", "imported_at", "segment_count"]
+        read_only_fields = fields
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    project = VisibleRelatedField(Project)
+    file = serializers.FileField(help_text="A UTF-8 .txt or .md article.")
+    source = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                   help_text="Outlet name; default: the article's 'Source:' line.")
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    """One tag; the shape (segment, span, document, relation) follows its label's layer."""
+
+    annotator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    layer = serializers.CharField(source="label.layer.key", read_only=True)
+    scope = serializers.CharField(source="label.layer.scope", read_only=True)
+    label_key = serializers.CharField(source="label.key", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    document = VisibleRelatedField(Document, required=False)
+    segment = VisibleRelatedField(Segment, required=False, allow_null=True)
+    relation_content = VisibleRelatedField(Annotation, required=False, allow_null=True)
+    relation_source = VisibleRelatedField(Annotation, required=False, allow_null=True)
+    relation_cue = VisibleRelatedField(Annotation, required=False, allow_null=True)
+    label = serializers.PrimaryKeyRelatedField(queryset=Label.objects.select_related("layer__codebook"))
+    start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    version = serializers.IntegerField(required=False, help_text="The version you edited (or send If-Match).")
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
+                  "start", "end", "quote", "attributes", "note", "relation_content", "relation_source",
+                  "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold", "version",
+                  "created_at", "modified_at"]
+        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
+
+    def validate(self, data):
+        data.pop("version", None)
+        instance = self.instance or Annotation(annotator=self.context["request"].user)
+        if self.instance is not None:
+            for locked in ("document", "segment"):
+                if locked in data and data[locked] != getattr(self.instance, locked):
+                    raise serializers.ValidationError({locked: "cannot be changed; delete and re-create instead"})
+        for field, value in data.items():
+            setattr(instance, field, value)
+        if instance.document_id is None:
+            if instance.segment_id is not None:
+                instance.document = instance.segment.document
+            elif instance.relation_content_id is not None:
+                instance.document = instance.relation_content.document
+            else:
+                raise serializers.ValidationError({"document": "give a segment, or a document for article-level tags"})
+        instance.project = instance.document.project
+        if role_in(self.context["request"], instance.project_id) is None:
+            raise serializers.ValidationError({"document": "you are not a member of this document's project"})
+        if instance.quote is None:
+            instance.quote = ""
+        try:
+            check_annotation(instance)
+        except DjangoValidationError as error:
+            raise as_drf_validation_error(error) from None
+        data["document"], data["project"] = instance.document, instance.project
+        return data
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    annotations = AnnotationSerializer(many=True, read_only=True, source="visible_annotations")
+    done = serializers.BooleanField(read_only=True, help_text="You have marked this sentence done.")
+
+    class Meta:
+        model = Segment
+        fields = ["id", "document", "index", "kind", "paragraph", "start", "end", "text", "done", "annotations"]
+        read_only_fields = fields
+
+
+class SegmentProgressSerializer(serializers.ModelSerializer):
+    annotator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    document = serializers.IntegerField(source="segment.document_id", read_only=True)
+
+    class Meta:
+        model = SegmentProgress
+        fields = ["id", "segment", "document", "annotator", "done_at"]
+        read_only_fields = fields

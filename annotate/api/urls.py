@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from annotate.api import annotations, exports, views
+
+router = DefaultRouter()
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("documents", views.DocumentViewSet, basename="document")
+router.register("segments", views.SegmentViewSet, basename="segment")
+router.register("annotations", annotations.AnnotationViewSet, basename="annotation")
+router.register("relations", annotations.RelationViewSet, basename="relation")
+router.register("progress", views.ProgressViewSet, basename="progress")
+
+urlpatterns = [
+    path("projects/<int:pk>/export/", exports.ExportView.as_view(), name="project-export"),
+    path("projects/<int:pk>/import/", exports.RestoreView.as_view(), name="project-import"),
+    path("token/", views.TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,177 @@
+"""Read annotated segments from the database as export records, streamed.
+
+A fixed number of queries whatever the size: one for documents, one for
+segments, one each for sentence/span, document-level and relation
+annotations, and one for gold provenance. Each is read with a server-side
+cursor (``iterator()``) in (document, position) order and merged here, so
+memory stays constant.
+"""
+
+from datetime import UTC, datetime
+from operator import itemgetter
+
+from annotate.models import Annotation, Label, Layer, Segment
+from annotate.services import export_codebook
+
+ANNOTATION_FIELDS = (
+    "id", "document_id", "segment_id", "segment__index", "segment__start", "label__key", "label__name",
+    "label__technique", "label__layer__key", "label__layer__scope", "start", "end", "quote", "attributes", "note",
+    "annotator__username", "status", "reviewer__username", "reviewed_at", "review_note", "gold", "version",
+    "created_at", "modified_at", "relation_content_id", "relation_source_id", "relation_cue_id",
+)
+SEGMENT_FIELDS = ("id", "document_id", "index", "kind", "paragraph", "start", "end", "text")
+CHUNK = 2000
+
+
+class _Cursor:
+    """A single-pass iterator over ordered rows, handed out one key (document, segment) at a time."""
+
+    def __init__(self, rows, key):
+        self._rows = iter(rows)
+        self._key = key
+        self._next = next(self._rows, None)
+
+    def take(self, key):
+        """Yield the rows with this key, skipping rows of keys already passed."""
+        while self._next is not None and self._key(self._next) < key:
+            self._next = next(self._rows, None)
+        while self._next is not None and self._key(self._next) == key:
+            row, self._next = self._next, next(self._rows, None)
+            yield row
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def annotation_record(row, provenance):
+    """Return the export record of one annotation row."""
+    (pk, _document_id, segment_id, segment_index, segment_start, label, label_name, technique, layer, scope,
+     start, end, quote, attributes, note, annotator, status, reviewer, reviewed_at, review_note, gold, version,
+     created, modified, content, source, cue) = row
+    spans = start is not None and segment_start is not None
+    return {
+        "id": pk, "layer": layer, "scope": scope, "label": label, "label_name": label_name,
+        "technique": technique or None, "segment_id": segment_id, "segment_index": segment_index,
+        "start": start, "end": end,
+        "doc_start": segment_start + start if spans else None, "doc_end": segment_start + end if spans else None,
+        "quote": quote, "attributes": attributes, "note": note, "annotator": annotator, "status": status,
+        "reviewer": reviewer, "reviewed_at": _iso(reviewed_at), "review_note": review_note, "gold": gold,
+        "provenance": provenance.get(pk, []), "created": _iso(created), "modified": _iso(modified),
+        "version": version,
+        "relation": {"content": content, "source": source, "cue": cue} if scope == Layer.Scope.RELATION else None,
+    }
+
+
+def document_record(document):
+    source = document.source
+    return {
+        "id": document.pk, "title": document.title, "standfirst": document.standfirst, "author": document.author,
+        "source": {"name": source.name, "country": source.country, "funding_note": source.funding_note,
+                   "url": source.url} if source else None,
+        "published_at": _iso(document.published_at), "url": document.url, "language": document.language,
+        "text_sha256": document.text_sha256, "text": document.text,
+    }
+
+
+def export_blocks(*, documents, annotations):
+    """Yield a DocumentBlock per document, its segments carrying the given annotations."""
+    documents = documents.select_related("source").order_by("id")
+    annotations = annotations.filter(document__in=documents.values("pk"))
+    by_scope = {
+        scope: annotations.filter(label__layer__scope__in=scopes).order_by(*order).values_list(*ANNOTATION_FIELDS)
+        for scope, scopes, order in [
+            ("segment", ["segment", "span"], ["document_id", "segment__index", "start", "id"]),
+            ("document", ["document"], ["document_id", "id"]),
+            ("relation", ["relation"], ["document_id", "id"]),
+        ]
+    }
+    provenance = {}
+    for gold_id, origin_id in Annotation.provenance.through.objects.filter(
+        from_annotation__in=annotations.filter(gold=True).values("pk")
+    ).values_list("from_annotation_id", "to_annotation_id"):
+        provenance.setdefault(gold_id, []).append(origin_id)
+
+    by_document = itemgetter(1)
+    segments = _Cursor(Segment.objects.filter(document__in=documents.values("pk"))
+                       .order_by("document_id", "index").values_list(*SEGMENT_FIELDS).iterator(CHUNK), by_document)
+    spans = _Cursor(by_scope["segment"].iterator(CHUNK), itemgetter(1, 3))
+    document_level = _Cursor(by_scope["document"].iterator(CHUNK), by_document)
+    relations = _Cursor(by_scope["relation"].iterator(CHUNK), by_document)
+
+    def segment_records(document_id):
+        for pk, _doc, index, kind, paragraph, start, end, text in segments.take(document_id):
+            tagged = [annotation_record(row, provenance) for row in spans.take((document_id, index))]
+            yield {"id": pk, "index": index, "kind": kind, "paragraph": paragraph, "start": start, "end": end,
+                   "text": text, "annotations": tagged}
+
+    for document in documents.iterator(CHUNK):
+        yield {
+            "document": document_record(document),
+            "segments": segment_records(document.pk),
+            "document_annotations": (annotation_record(r, provenance) for r in document_level.take(document.pk)),
+            "relations": (annotation_record(r, provenance) for r in relations.take(document.pk)),
+        }
+
+
+def export_meta(*, project, filters, base_url):
+    """Return the metadata that heads every export."""
+    return {
+        "project": {"id": project.pk, "slug": project.slug, "name": project.name},
+        "codebook": export_codebook(project.codebook),
+        "filters": filters,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "base_url": base_url.rstrip("/"),
+    }
+
+
+EXPORT_STATUSES = [*Annotation.Status.values, "gold"]
+
+
+class ExportFilterError(ValueError):
+    """A filter value that names nothing; .errors maps the parameter to the problem."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in errors.items()))
+
+
+def select_for_export(*, project, annotations, params):
+    """Apply export filters (document, status, annotator, layer, label) and return (documents, annotations, echo)."""
+    documents = project.documents.all()
+    annotations = annotations.filter(project=project)
+    errors, echo = {}, {}
+    if value := params.get("document"):
+        if not str(value).isdigit() or not documents.filter(pk=int(value)).exists():
+            errors["document"] = f"no document {value!r} in this project"
+        else:
+            documents = documents.filter(pk=int(value))
+            echo["document"] = int(value)
+    if value := params.get("status"):
+        if value not in EXPORT_STATUSES:
+            errors["status"] = f"{value!r} is not one of: {', '.join(EXPORT_STATUSES)}"
+        else:
+            annotations = annotations.filter(gold=True) if value == "gold" else annotations.filter(status=value)
+            echo["status"] = value
+    if value := params.get("annotator"):
+        if not project.memberships.filter(user__username=value).exists():
+            errors["annotator"] = f"no member {value!r} in this project"
+        else:
+            annotations = annotations.filter(annotator__username=value)
+            echo["annotator"] = value
+    layers = project.codebook.layers.all()
+    if value := params.get("layer"):
+        if not layers.filter(key=value).exists():
+            errors["layer"] = f"{value!r} is not one of: {', '.join(layers.values_list('key', flat=True))}"
+        else:
+            annotations = annotations.filter(label__layer__key=value)
+            echo["layer"] = value
+    if value := params.get("label"):
+        if not Label.objects.filter(layer__in=layers, key=value).exists():
+            errors["label"] = f"no label {value!r} in this project's codebook"
+        else:
+            annotations = annotations.filter(label__key=value)
+            echo["label"] = value
+    if errors:
+        raise ExportFilterError(errors)
+    return documents, annotations, echo

@@ -1,0 +1,3 @@
+"""Review, adjudication and dashboard pages."""
+
+urlpatterns = []
