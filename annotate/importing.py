@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 from django.conf import settings
@@ -56,7 +56,8 @@ def read_article(path):
         raise ArticleImportError(str(path), "no such file")
     size = path.stat().st_size
     if size > settings.ARTICLE_MAX_BYTES:
-        raise ArticleImportError(str(path), f"file is {size:,} bytes, over the {settings.ARTICLE_MAX_BYTES:,}-byte limit")
+        limit = settings.ARTICLE_MAX_BYTES
+        raise ArticleImportError(str(path), f"file is {size:,} bytes, over the {limit:,}-byte limit")
     return path.read_bytes()
 
 
@@ -71,7 +72,7 @@ def import_article(*, project, name, raw, source_name="", user=None):
         article = parse_article(text, markdown=name.lower().endswith(".md"))
     except SegmentationError as error:
         raise ArticleImportError(name, str(error)) from None
-    published_at = article.published_at.replace(tzinfo=timezone.utc) if article.published_at else None
+    published_at = article.published_at.replace(tzinfo=UTC) if article.published_at else None
     source_name = (source_name or article.source_name).strip()
     with transaction.atomic():
         source = Source.objects.get_or_create(name=source_name)[0] if source_name else None

@@ -360,3 +360,26 @@ class SegmentProgress(models.Model):
     def __str__(self):
         return f"{self.annotator} finished {self.segment_id}"
 
+
+
+class SegmentCommentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the comments on sentences of the user's projects, whoever wrote them."""
+        return self.filter(segment__in=Segment.objects.visible_to(user))
+
+
+class SegmentComment(models.Model):
+    """A message in the discussion of one sentence, written by an annotator or a reviewer."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="segment_comments")
+    text = models.TextField(max_length=5000, help_text="Your comment on this sentence, seen by every project member.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SegmentCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["segment", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.author} on {self.segment_id}: {self.text[:60]}"

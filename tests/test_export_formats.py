@@ -24,7 +24,7 @@ def fast_password_hashing():
     """Stand in for the suite-wide fixture of that name, which needs Django settings these tests never load."""
 
 
-EVIL_NOTE = "check <img src=x onerror=alert(1)> & more"
+EVIL_NOTE = "check <img src=x onerror=alert(1)> &amp; more"
 SCRIPT = "<script>alert(1)</script>"
 
 CODEBOOK = {
@@ -203,6 +203,9 @@ class TagCollector(HTMLParser):
         self.tags.append((tag, dict(attrs)))
         if tag not in self.VOID:
             self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
 
     def handle_endtag(self, tag):
         assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
@@ -387,7 +390,7 @@ def test_html_is_complete_nested_and_safe():
         assert not any(name.startswith("on") for name in attrs), tag
         assert "src" not in attrs
         assert not (attrs.get("href") or "").startswith("javascript:")
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp;amp; more" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "</style><script>" not in page and ".lb1-1{background-color:#99999933" in page
     assert tags.count("article") == 2 and tags.count("h2") >= 4
@@ -414,14 +417,15 @@ def test_html_has_sections_badges_and_counts():
 
 def test_md_escapes_record_text_and_renders_safely():
     page = run("md")
-    assert r"\<img src\=x onerror\=alert(1)\> \& more" in page
-    assert r"\<script\>alert(1)\</script\>" in page
+    assert "&lt;img src=x onerror=alert(1)> &amp;amp; more" in page
+    assert "&lt;script>alert(1)&lt;/script>" in page
     assert r"Historical \*Foundations\*" in page and r"\# Nothing to tag here \| really." in page
     assert "**bold lifeline to Caracas**[^d1-2]" not in page
     assert "**bold lifeline to Caracas**" in page and "[^d1-2]:" in page
     html = markdown.markdown(page, extensions=["footnotes", "tables"])
     tags = [tag for tag, _ in parse_html(html).tags]
     assert "script" not in tags and "img" not in tags
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp;amp; more" in html.replace(">", "&gt;")
     assert "<h1>Nothing" not in html and "Nothing to tag here | really." in html
     for section in ("Missing perspectives", "Attributions", "Counts"):
         assert f"## {section}" in page

@@ -41,7 +41,10 @@ def test_every_segment_slices_the_document_text(document):
 
 
 def test_repeated_standfirst_gets_two_segments(document):
-    standfirst = "Formal relations between Iran and Venezuela were established in 1947, but it was not until the 1960s that their partnership gained strategic significance."
+    standfirst = (
+        "Formal relations between Iran and Venezuela were established in 1947, "
+        "but it was not until the 1960s that their partnership gained strategic significance."
+    )
     copies = list(document.segments.filter(text=standfirst))
     assert len(copies) == 2
     assert copies[0].start != copies[1].start
@@ -69,7 +72,7 @@ def test_same_text_again_is_reported_not_duplicated(document, project):
         ("empty.txt", b"", "file is empty"),
         ("blank.txt", b"  \n\n \t\n", "file is empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "file looks binary"),
-        ("latin1.txt", "Caf\u00e9 con leche. Otra frase.".encode("latin-1"), "not UTF-8 text (byte 0xe9 at position 3)"),
+        ("latin1.txt", "Caf\u00e9 con leche. Otra.".encode("latin-1"), "not UTF-8 text (byte 0xe9 at position 3)"),
         ("only-meta.txt", b"June 9, 2025\n\nAuthor: Someone\n\nSource: Nowhere", "no sentences"),
         ("article.pdf", b"A sentence.", "unsupported file type '.pdf'"),
     ],

@@ -52,13 +52,13 @@ class ExportView(APIView):
         project = project_for(request, pk)
         fmt = request.query_params.get("format", "json")
         if fmt not in FORMATS:
-            raise ValidationError({"format": f"{fmt!r} is not one of: {', '.join(FORMATS)}"})
+            raise ValidationError({"format": [f"{fmt!r} is not one of: {', '.join(FORMATS)}"]})
         try:
             documents, annotations, echo = select_for_export(
                 project=project, annotations=exportable_annotations(request, project), params=request.query_params
             )
         except ExportFilterError as error:
-            raise ValidationError(error.errors) from None
+            raise ValidationError({field: [problem] for field, problem in error.errors.items()}) from None
         meta = export_meta(project=project, filters=echo, base_url=request.build_absolute_uri("/"))
         chosen = FORMATS[fmt]
         response = StreamingHttpResponse(
@@ -91,13 +91,13 @@ class RestoreView(APIView):
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
         if file.size > settings.RESTORE_MAX_BYTES:
-            raise ValidationError({"file": f"{file.name}: over the {settings.RESTORE_MAX_BYTES:,}-byte limit"})
+            raise ValidationError({"file": [f"{file.name}: over the {settings.RESTORE_MAX_BYTES:,}-byte limit"]})
         try:
             data = json.loads(file.read().decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
-            raise ValidationError({"file": f"{file.name}: not a JSON export ({error})"}) from None
+            raise ValidationError({"file": [f"{file.name}: not a JSON export ({error})"]}) from None
         try:
             summary = restore_export(project=project, data=data, user=request.user)
         except RestoreError as error:
-            raise ValidationError({"file": f"{file.name}: {error}"}) from None
+            raise ValidationError({"file": [f"{file.name}: {error}"]}) from None
         return Response(summary, status=201)

@@ -56,6 +56,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
             Document.objects.visible_to(self.request.user)
             .select_related("source")
             .annotate(segment_count=Count("segments"))
+            .order_by("id")
         )
 
     def get_serializer_class(self):
@@ -72,7 +73,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
             result = import_article(project=project, name=file.name, raw=file.read(),
                                     source_name=upload.validated_data.get("source", ""), user=request.user)
         except ArticleImportError as error:
-            raise ValidationError({"file": str(error)}) from None
+            raise ValidationError({"file": [str(error)]}) from None
         if not result.created:
             raise Conflict(f"{file.name}: same text already imported as document {result.document.pk}")
         document = self.get_queryset().get(pk=result.document.pk)

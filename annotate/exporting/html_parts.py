@@ -73,7 +73,7 @@ def classes(legend: Legend, layer: str, label: str) -> str:
 
 def describe(legend: Legend, a: ExportAnnotation) -> str:
     """Return one line about an annotation, as plain text."""
-    return f"{legend.heading(a)} ({a['annotator']})"
+    return f"{legend.marker(a['layer'])} {legend.heading(a)} ({a['annotator']})"
 
 
 def annotation_html(legend: Legend, a: ExportAnnotation) -> str:

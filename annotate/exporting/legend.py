@@ -40,8 +40,8 @@ class Legend:
         return chr(ord("A") + i) if i < 26 else str(i + 1)
 
     def heading(self, a: ExportAnnotation) -> str:
-        """Return "B Loaded language: Name calling" for an annotation."""
-        return f"{self.marker(a['layer'])} {self.layer_name(a['layer'])}: {self.label_name(a['layer'], a['label'])}"
+        """Return "Loaded language: Name calling" for an annotation."""
+        return f"{self.layer_name(a['layer'])}: {self.label_name(a['layer'], a['label'])}"
 
 
 def details(a: ExportAnnotation) -> list[str]:

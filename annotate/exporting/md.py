@@ -6,9 +6,10 @@ attributions and counts. Text covered by span annotations is **bold**
 (overlapping spans merge into one bold run; the footnote lists each span with
 its exact quote), segment labels follow the sentence in italics with the
 layer's marker letter, and each annotated sentence gets a footnote, written
-right after its paragraph. Characters that would change meaning (emphasis,
-links, HTML, tables, math, entities, and block markers at a line start) are
-escaped with a backslash wherever they come from the records.
+right after its paragraph. Characters from the records that would change
+meaning are escaped: ``<`` and an ``&`` that starts an entity become
+entities (so no dialect sees HTML), emphasis, link, table, strikethrough and
+math characters and block markers at a line start get a backslash.
 """
 
 import re
@@ -18,13 +19,16 @@ from .legend import ATTRIBUTION_COLUMNS, Legend, attribution_cells, details
 from .readable import Anchor, Ending, Paragraph, Start, pieces, walk
 from .records import DocumentBlock, ExportAnnotation, ExportDocument, ExportMeta, ExportSegment
 
-INLINE = re.compile(r"([\\`*_\[\]<>|~=$&])")
+INLINE = re.compile(r"([\\`*_\[\]|~$])")
+ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 BLOCK_START = re.compile(r"[#>+-]|\d+[.)]")
 
 
 def text(value) -> str:
     """Escape record text for inline Markdown, on one line."""
-    return INLINE.sub(r"\\\1", str(value)).replace("\r", " ").replace("\n", " ")
+    # Entities, not backslashes, for what could open HTML: every Markdown dialect decodes them.
+    value = ENTITY_LIKE.sub("&amp;", str(value)).replace("<", "&lt;")
+    return INLINE.sub(r"\\\1", value).replace("\r", " ").replace("\n", " ")
 
 
 def _line(markdown: str) -> str:
@@ -129,7 +133,7 @@ def _strong(value: str) -> str:
 
 
 def _annotation(legend: Legend, a: ExportAnnotation) -> str:
-    return f"**{text(legend.heading(a))}**" + "".join(f" · {text(part)}" for part in details(a))
+    return f"**{text(legend.marker(a['layer']))} {text(legend.heading(a))}**" + "".join(f" · {text(part)}" for part in details(a))
 
 
 def _link(url: str) -> str:

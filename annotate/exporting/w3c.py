@@ -22,6 +22,8 @@ names each role.
 
 from collections.abc import Iterable, Iterator
 
+import orjson
+
 from .common import Anchors, base_iri, doc_offsets, dumps, open_object
 from .records import DocumentBlock, ExportAnnotation, ExportMeta
 
@@ -51,14 +53,26 @@ def export_w3c(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[by
         anchors = Anchors()
         for segment in block["segments"]:
             anchors.remember(segment)
-            if segment["annotations"]:
-                made = (items.make(a, _target(source, text, doc_offsets(a, segment))) for a in segment["annotations"])
-                yield lead + _join(made)
-                lead = b","
+            annotations = segment["annotations"]
+            if not annotations:
+                continue
+            whole = None  # every segment-scope label of a sentence shares one target
+            made = []
+            for a in annotations:
+                if a["doc_start"] is not None or a["start"] is not None:
+                    target = _target(source, text, *doc_offsets(a, segment))
+                else:
+                    whole = whole or _target(source, text, segment["start"], segment["end"])
+                    target = whole
+                made.append(items.make(a, target))
+            # One dumps call per segment; its brackets give way to the stream's own.
+            yield lead + dumps(made)[1:-1]
+            lead = b","
         for a in block["document_annotations"]:
             anchor = anchors.get(a["segment_id"])
             offsets = doc_offsets(a, None) or (anchor[2:] if anchor else None)
-            yield lead + dumps(items.make(a, _target(source, text, offsets)))
+            target = {"source": source} if offsets is None else _target(source, text, *offsets)
+            yield lead + dumps(items.make(a, target))
             lead = b","
         for a in block["relations"]:
             yield lead + dumps(items.make(a, items.link(a)))
@@ -66,49 +80,50 @@ def export_w3c(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[by
     yield b"]}}"
 
 
-def _join(items: Iterator[dict]) -> bytes:
-    return dumps(list(items))[1:-1]
-
-
-def _target(source: str, text: str, offsets: tuple[int, int] | None) -> dict:
-    if offsets is None:
-        return {"source": source}
-    start, end = offsets
+def _target(source: str, text: str, start: int, end: int) -> dict:
     quote = {"type": "TextQuoteSelector", "exact": text[start:end]}
     if start:
         quote["prefix"] = text[max(0, start - AFFIX) : start]
     if end < len(text):
         quote["suffix"] = text[end : end + AFFIX]
-    position = {"type": "TextPositionSelector", "start": start, "end": end}
-    return {"source": source, "selector": [quote, position]}
+    return {"source": source, "selector": [quote, {"type": "TextPositionSelector", "start": start, "end": end}]}
 
 
 class _Items:
-    """Build items, sharing the small body and creator objects that repeat."""
+    """Build items; the creator and tag bodies that repeat are serialised once and reused."""
 
     def __init__(self, base: str) -> None:
-        self.base = base
-        self.creators: dict[str, dict] = {}
-        self.tags: dict[tuple[str, str], dict] = {}
+        self.prefix = f"{base}/api/annotations/"
+        self.creators: dict[str, orjson.Fragment] = {}
+        self.tags: dict[tuple[str, str], tuple[orjson.Fragment, orjson.Fragment]] = {}
 
-    def iri(self, annotation_id: int | None) -> str | None:
-        return None if annotation_id is None else f"{self.base}/api/annotations/{annotation_id}/"
+    def iri(self, annotation_id: int) -> str:
+        return f"{self.prefix}{annotation_id}/"
 
     def make(self, a: ExportAnnotation, target) -> dict:
         creator = self.creators.get(a["annotator"])
         if creator is None:
-            creator = self.creators[a["annotator"]] = {"type": "Person", "nickname": a["annotator"]}
-        body = [self._tag("tagging", a["label"]), self._tag("classifying", a["layer"])]
+            creator = self.creators[a["annotator"]] = orjson.Fragment(
+                dumps({"type": "Person", "nickname": a["annotator"]})
+            )
+        key = (a["label"], a["layer"])
+        tags = self.tags.get(key)
+        if tags is None:
+            tags = self.tags[key] = (
+                orjson.Fragment(dumps({"type": "TextualBody", "purpose": "tagging", "value": a["label"]})),
+                orjson.Fragment(dumps({"type": "TextualBody", "purpose": "classifying", "value": a["layer"]})),
+            )
+        body = [*tags]
         if a["attributes"]:
             body.append(_json_body("describing", a["attributes"]))
         if a["note"]:
             body.append({"type": "TextualBody", "purpose": "commenting", "value": a["note"], "format": "text/plain"})
         relation = a["relation"]
         if relation is not None:
-            roles = {role: self.iri(relation.get(role)) for role in ("content", "source", "cue")}
+            roles = {role: self.iri(i) if (i := relation.get(role)) is not None else None for role in ROLES}
             body.append(_json_body("describing", roles))
         return {
-            "id": self.iri(a["id"]),
+            "id": f"{self.prefix}{a['id']}/",
             "type": "Annotation",
             "motivation": "tagging" if relation is None else "linking",
             "creator": creator,
@@ -120,15 +135,10 @@ class _Items:
 
     def link(self, a: ExportAnnotation) -> list[str]:
         relation = a["relation"] or {}
-        ids = (relation.get("content"), relation.get("source"), relation.get("cue"))
-        return [self.iri(i) for i in ids if i is not None]
+        return [self.iri(i) for role in ROLES if (i := relation.get(role)) is not None]
 
-    def _tag(self, purpose: str, value: str) -> dict:
-        key = (purpose, value)
-        body = self.tags.get(key)
-        if body is None:
-            body = self.tags[key] = {"type": "TextualBody", "purpose": purpose, "value": value}
-        return body
+
+ROLES = ("content", "source", "cue")
 
 
 def _json_body(purpose: str, value: dict) -> dict:

@@ -1,0 +1,57 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from annotate.exporting import FORMATS, export
+from annotate.exporting.rows import ExportFilterError, export_blocks, export_meta, select_for_export
+from annotate.models import Annotation, Project, Segment
+
+
+class Command(BaseCommand):
+    help = "Export a project's annotated sentences, streamed, in one of several formats."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", required=True, help="project slug")
+        parser.add_argument("--format", required=True, choices=list(FORMATS), dest="fmt")
+        parser.add_argument("--output", help="file to write (default: standard output)")
+        for name in ("document", "status", "annotator", "layer", "label"):
+            parser.add_argument(f"--{name}", help=f"only this {name}")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="prefix for ids in w3c output")
+
+    def handle(self, *, project, fmt, output, base_url, **options):
+        try:
+            project = Project.objects.select_related("codebook").get(slug=project)
+        except Project.DoesNotExist:
+            raise CommandError(f"unknown project '{project}'") from None
+        params = {name: options[name] for name in ("document", "status", "annotator", "layer", "label")}
+        try:
+            documents, annotations, echo = select_for_export(
+                project=project, annotations=Annotation.objects.all(), params=params
+            )
+        except ExportFilterError as error:
+            raise CommandError(str(error)) from None
+        total = Segment.objects.filter(document__in=documents).count()
+        bar = tqdm(total=total, unit="sentence", disable=options["verbosity"] == 0 or not output, file=sys.stderr)
+        blocks = (
+            {**block, "segments": counted(block["segments"], bar)}
+            for block in export_blocks(documents=documents, annotations=annotations)
+        )
+        chunks = export(fmt, blocks, export_meta(project=project, filters=echo, base_url=base_url))
+        out = open(output, "wb") if output else sys.stdout.buffer  # closed in the finally below
+        try:
+            for chunk in chunks:
+                out.write(chunk)
+        finally:
+            bar.close()
+            if output:
+                out.close()
+        if output:
+            self.stderr.write(f"wrote {output} ({FORMATS[fmt].description})")
+
+
+def counted(segments, bar):
+    """Pass segments through, ticking the progress bar."""
+    for segment in segments:
+        bar.update()
+        yield segment

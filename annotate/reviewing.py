@@ -1,0 +1,266 @@
+"""Review and adjudication: accept, reject or dispute tags, and keep the gold version in step.
+
+The gold version is a set of Annotation rows with ``gold=True``. Accepting
+an annotator's tag copies it into a gold row whose annotator and reviewer
+are the person who decided, and whose ``provenance`` lists every annotator
+tag it came from. Two annotators who gave the same tag on the same unit
+(label, sentence, span offsets; for relations, the gold copies of both
+ends) share one gold row. Rejecting or disputing a tag takes it out of the
+provenance of its gold row, and a gold row left with no provenance is
+deleted: the gold version is always exactly what reviewers accepted.
+
+Every call is all or nothing: if one item fails, nothing is saved and the
+error names the failing annotation.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annotate.models import Annotation, Layer, Membership
+from annotate.validation import check_annotation
+
+ACTIONS = {
+    "accept": Annotation.Status.ACCEPTED,
+    "reject": Annotation.Status.REJECTED,
+    "dispute": Annotation.Status.DISPUTED,
+}
+EDITABLE = ("label", "start", "end", "quote", "attributes")
+REVIEW_ROLES = (Membership.Role.REVIEWER, Membership.Role.MANAGER)
+MAX_ITEMS = 1000
+
+
+class ReviewError(Exception):
+    """A review that cannot be applied; the message names the annotation at fault."""
+
+    def __init__(self, message, *, annotation_id=None, fields=None):
+        super().__init__(message)
+        self.annotation_id = annotation_id
+        self.fields = fields or {}
+
+
+class ReviewNotFound(ReviewError):
+    """The annotation does not exist, or the reviewer cannot see it."""
+
+
+class ReviewForbidden(ReviewError):
+    """The reviewer can see the annotation but has no right to review it."""
+
+
+class StaleReview(ReviewError):
+    """The annotation changed since the reviewer loaded it."""
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    annotation: Annotation
+    gold: Annotation | None  # the gold row an accepted tag went into
+
+
+def review_roles(user):
+    """Return {project_id: role} for the projects where the user may review."""
+    return dict(
+        Membership.objects.filter(user=user, role__in=REVIEW_ROLES).values_list("project_id", "role")
+    )
+
+
+def review_annotations(*, reviewer, items, action, note="", project=None, edits=None):
+    """Apply one review action to every (annotation id, expected version) or, if any fails, to none."""
+    status = ACTIONS.get(action)
+    if status is None:
+        raise ReviewError(f"action must be one of: {', '.join(ACTIONS)}")
+    items = [(pk, version) for pk, version in items]
+    if not items or len(items) > MAX_ITEMS:
+        raise ReviewError(f"choose between 1 and {MAX_ITEMS} annotations")
+    if edits and (status != Annotation.Status.ACCEPTED or len(items) != 1):
+        raise ReviewError("edits go with accepting a single annotation", annotation_id=items[0][0])
+    unknown = set(edits or {}) - set(EDITABLE)
+    if unknown:
+        raise ReviewError(f"only these fields can be edited: {', '.join(EDITABLE)} (not {', '.join(sorted(unknown))})")
+    _check_items(reviewer, items, project)
+    now = timezone.now()
+    with transaction.atomic():
+        for pk, version in items:
+            _bump(pk, version)
+        # Read after the conditional UPDATEs: the rows are locked, so this is the state being reviewed.
+        loaded = Annotation.objects.select_related("label__layer", "segment", "project", "document").in_bulk(
+            [pk for pk, _ in items]
+        )
+        results = {}
+        # Spans first: a relation in the same batch may need their gold copies.
+        for pk, version in sorted(items, key=lambda item: loaded[item[0]].label.layer.scope == Layer.Scope.RELATION):
+            annotation = loaded[pk]
+            annotation.version = version + 1
+            annotation.status, annotation.reviewer, annotation.reviewed_at = status, reviewer, now
+            annotation.review_note = note
+            annotation._history_user = reviewer
+            annotation.save()
+            gold = None
+            if status == Annotation.Status.ACCEPTED:
+                gold = _adopt(annotation, reviewer=reviewer, note=note, now=now, edits=edits or {})
+            else:
+                _withdraw(annotation, reviewer=reviewer)
+            results[pk] = Reviewed(annotation, gold)
+    return [results[pk] for pk, _ in items]
+
+
+def _check_items(reviewer, items, project):
+    """Raise for the first item that is listed twice, unseen, foreign, gold, or not reviewable by this user."""
+    ids = [pk for pk, _ in items]
+    visible = Annotation.objects.all() if reviewer.is_superuser else Annotation.objects.visible_to(reviewer)
+    found = visible.select_related("project").in_bulk(ids)
+    roles = review_roles(reviewer)
+    seen = set()
+    for pk, version in items:
+        if pk in seen:
+            raise ReviewError(f"annotation {pk} is listed twice", annotation_id=pk)
+        seen.add(pk)
+        annotation = found.get(pk)
+        if annotation is None:
+            raise ReviewNotFound(f"annotation {pk}: not found", annotation_id=pk)
+        if project is not None and annotation.project_id != project.pk:
+            raise ReviewError(f"annotation {pk} belongs to another project", annotation_id=pk)
+        if not reviewer.is_superuser and annotation.project_id not in roles:
+            raise ReviewForbidden(
+                f"annotation {pk}: only a reviewer or manager of '{annotation.project}' may review it",
+                annotation_id=pk,
+            )
+        if annotation.gold:
+            raise ReviewError(
+                f"annotation {pk} is part of the gold version: review the annotators' tags it came from",
+                annotation_id=pk,
+            )
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ReviewError(f"annotation {pk}: version must be an integer", annotation_id=pk)
+
+
+def _bump(pk, version):
+    """Take the row if it is still at the version the reviewer saw, or raise StaleReview."""
+    if not Annotation.objects.filter(pk=pk, version=version).update(version=F("version") + 1):
+        current = Annotation.objects.filter(pk=pk).values_list("version", flat=True).first()
+        raise StaleReview(
+            f"annotation {pk} was changed since you loaded it (you saw version {version}, it is now {current}): "
+            "reload and review again",
+            annotation_id=pk,
+        )
+
+
+def _adopt(source, *, reviewer, note, now, edits):
+    """Put an accepted tag into the gold version, joining an identical gold tag if there is one."""
+    candidate = _gold_copy(source, reviewer=reviewer, note=note, now=now, edits=edits)
+    match = _matching_gold(candidate)
+    _withdraw(source, reviewer=reviewer, keep=match)
+    if match is None:
+        _check_single_label(source, candidate)
+        _check(source, candidate)
+        candidate.save()
+        candidate.provenance.add(source)
+        return candidate
+    if match.attributes != candidate.attributes and "attributes" not in edits:
+        raise ReviewError(
+            f"annotation {source.pk}: the gold version already has this tag (gold annotation {match.pk}) "
+            "with other attributes: accept with edits to choose the attributes, or reject",
+            annotation_id=source.pk,
+        )
+    match.attributes = candidate.attributes
+    match.reviewer, match.reviewed_at, match.review_note = reviewer, now, note
+    match.version = F("version") + 1
+    match._history_user = reviewer
+    _check(source, match)
+    match.save()
+    match.refresh_from_db(fields=["version"])
+    match.provenance.add(source)
+    return match
+
+
+def _gold_copy(source, *, reviewer, note, now, edits):
+    """Return an unsaved gold annotation copied from an annotator's tag, with the reviewer's edits."""
+    gold = Annotation(
+        project=source.project, document=source.document, segment=source.segment, annotator=reviewer,
+        label=source.label, start=source.start, end=source.end, quote=source.quote,
+        attributes=dict(source.attributes or {}), note=source.note, status=Annotation.Status.ACCEPTED,
+        reviewer=reviewer, reviewed_at=now, review_note=note, gold=True,
+    )
+    for field, value in edits.items():
+        setattr(gold, field, value)
+    if {"start", "end"} & set(edits) and "quote" not in edits and gold.segment_id is not None:
+        if isinstance(gold.start, int) and isinstance(gold.end, int):
+            gold.quote = gold.segment.text[gold.start:gold.end]
+    for role in ("content", "source", "cue"):
+        end_id = getattr(source, f"relation_{role}_id")
+        if end_id is None:
+            continue
+        copy = Annotation.objects.filter(gold=True, provenance=end_id).first()
+        if copy is None:
+            raise ReviewError(
+                f"annotation {source.pk}: accept its {role} span (annotation {end_id}) first",
+                annotation_id=source.pk,
+            )
+        setattr(gold, f"relation_{role}", copy)
+    gold._history_user = reviewer
+    return gold
+
+
+def _matching_gold(candidate):
+    """Return the gold row for the same unit and label as the candidate, or None."""
+    same = Annotation.objects.filter(
+        project_id=candidate.project_id, document_id=candidate.document_id, gold=True, label_id=candidate.label_id
+    )
+    if candidate.label.layer.scope == Layer.Scope.RELATION:
+        same = same.filter(relation_content_id=candidate.relation_content_id,
+                           relation_source_id=candidate.relation_source_id,
+                           relation_cue_id=candidate.relation_cue_id)
+    elif candidate.label.layer.scope != Layer.Scope.DOCUMENT:
+        same = same.filter(segment_id=candidate.segment_id, start=candidate.start, end=candidate.end)
+    return same.first()
+
+
+def _check_single_label(source, candidate):
+    """Refuse a second gold label on a one-label unit, whichever reviewer gave the first."""
+    layer = candidate.label.layer
+    if layer.multiple or layer.scope not in (Layer.Scope.SEGMENT, Layer.Scope.DOCUMENT):
+        return
+    other = Annotation.objects.filter(
+        document_id=candidate.document_id, gold=True, label__layer=layer
+    ).select_related("label")
+    if layer.scope == Layer.Scope.SEGMENT:
+        other = other.filter(segment_id=candidate.segment_id)
+    other = other.exclude(label_id=candidate.label_id).first()
+    if other is not None:
+        unit = "sentence" if layer.scope == Layer.Scope.SEGMENT else "article"
+        raise ReviewError(
+            f"annotation {source.pk}: the gold version already has '{other.label.key}' for this {unit} "
+            f"(gold annotation {other.pk}) and layer '{layer.key}' takes one label: reject that tag first",
+            annotation_id=source.pk,
+        )
+
+
+def _check(source, gold):
+    try:
+        check_annotation(gold)
+    except ValidationError as error:
+        fields = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in fields.items())
+        raise ReviewError(f"annotation {source.pk}: {problems}", annotation_id=source.pk, fields=fields) from None
+
+
+def _withdraw(source, *, reviewer, keep=None):
+    """Take a tag out of the gold version; delete gold rows it alone supported."""
+    for gold in source.gold_versions.exclude(pk=keep.pk if keep else None):
+        gold.provenance.remove(source)
+        if gold.provenance.exists():
+            continue
+        linked = Annotation.objects.filter(
+            Q(relation_content=gold) | Q(relation_source=gold) | Q(relation_cue=gold), gold=True
+        ).first()
+        if linked is not None:
+            raise ReviewError(
+                f"annotation {source.pk}: its gold copy (annotation {gold.pk}) is linked by gold relation "
+                f"{linked.pk}: reject or dispute the relations that use it first",
+                annotation_id=source.pk,
+            )
+        gold._history_user = reviewer
+        gold.delete()
