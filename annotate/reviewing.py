@@ -97,6 +97,7 @@ def review_annotations(*, reviewer, items, action, note="", project=None, edits=
             annotation.status, annotation.reviewer, annotation.reviewed_at = status, reviewer, now
             annotation.review_note = note
             annotation._history_user = reviewer
+            annotation._change_reason = f"review: {action}"
             annotation.save()
             gold = None
             if status == Annotation.Status.ACCEPTED:
@@ -156,6 +157,7 @@ def _adopt(source, *, reviewer, note, now, edits):
     if match is None:
         _check_single_label(source, candidate)
         _check(source, candidate)
+        candidate._change_reason = f"gold: accepted from annotation {source.pk}"
         candidate.save()
         candidate.provenance.add(source)
         return candidate
@@ -167,11 +169,11 @@ def _adopt(source, *, reviewer, note, now, edits):
         )
     match.attributes = candidate.attributes
     match.reviewer, match.reviewed_at, match.review_note = reviewer, now, note
-    match.version = F("version") + 1
-    match._history_user = reviewer
     _check(source, match)
+    match.version += 1
+    match._history_user = reviewer
+    match._change_reason = f"gold: accepted from annotation {source.pk}"
     match.save()
-    match.refresh_from_db(fields=["version"])
     match.provenance.add(source)
     return match
 
@@ -215,7 +217,8 @@ def _matching_gold(candidate):
                            relation_cue_id=candidate.relation_cue_id)
     elif candidate.label.layer.scope != Layer.Scope.DOCUMENT:
         same = same.filter(segment_id=candidate.segment_id, start=candidate.start, end=candidate.end)
-    return same.first()
+    # Locked, so two reviewers adding to the same gold row do not lose a version.
+    return same.order_by("pk").select_for_update(of=("self",)).first()
 
 
 def _check_single_label(source, candidate):
@@ -263,4 +266,6 @@ def _withdraw(source, *, reviewer, keep=None):
                 annotation_id=source.pk,
             )
         gold._history_user = reviewer
+        gold._change_reason = f"gold: its last source, annotation {source.pk}, is no longer accepted"
         gold.delete()
+

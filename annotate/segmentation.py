@@ -5,6 +5,7 @@ Unicode code points into the input, end exclusive, and the input is never
 changed, so ``text[start:end]`` always gives a segment back.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,11 @@ class ParsedArticle:
     segments: list[SegmentSpan]
 
 
+@functools.cache
+def _segmenter(language):
+    return pysbd.Segmenter(language=language, clean=False)
+
+
 def split_sentences(
     text: str, start: int = 0, end: int | None = None, *, language: str = "en"
 ) -> list[tuple[int, int]]:
@@ -92,8 +98,10 @@ def split_sentences(
     if not chunk.strip():
         return []
     spans, cursor, length = [], 0, len(chunk)
-    # pysbd's own char_span points every repeated sentence at its first occurrence.
-    for sentence in pysbd.Segmenter(language=language, clean=False).segment(chunk):
+    # pysbd's own char_span points every repeated sentence at its first occurrence, and its
+    # segment() searches the text again with a fresh regex per sentence; this loop locates
+    # the processor's sentences itself, which is exact and several times faster.
+    for sentence in _segmenter(language).processor(chunk).process():
         sentence = sentence.strip()
         pos = _skip_space(chunk, cursor, length)
         if not sentence or pos == length:

@@ -18,7 +18,6 @@ from annotate.exporting.labelstudio import labelstudio_config
 from annotate.exporting.readable import pieces
 
 
-
 @pytest.fixture(autouse=True)
 def fast_password_hashing():
     """Stand in for the suite-wide fixture of that name, which needs Django settings these tests never load."""
@@ -36,7 +35,8 @@ CODEBOOK = {
             "key": "framing",
             "name": "Framing",
             "scope": "segment",
-            "labels": [{"key": "economic", "name": "Economic", "definition": "money", "color": "#1f77b4", "technique": "Economic"}],
+            "labels": [{"key": "economic", "name": "Economic", "definition": "money", "color": "#1f77b4",
+                        "technique": "Economic"}],
         },
         {
             "key": "loaded_language",
@@ -242,7 +242,11 @@ def test_unknown_format_lists_the_valid_ones_before_reading_anything():
 def test_json_keeps_every_record_for_restore():
     data = json.loads(run("json"))
     assert data["format"] == "annotate-export" and data["format_version"] == 1
-    assert data["codebook"] == CODEBOOK and data["project"] == META["project"] and data["filters"] == {"status": "accepted"}
+    assert (
+        data["codebook"] == CODEBOOK
+        and data["project"] == META["project"]
+        and data["filters"] == {"status": "accepted"}
+    )
     document, segments, document_annotations, relations = build_document(1)
     exported = data["documents"][0]
     assert {k: v for k, v in exported.items() if k in document} == document
@@ -259,7 +263,13 @@ def test_jsonl_lines_parse_and_carry_a_type():
     head = lines[0]
     assert "text" not in head and head["source"]["name"] == "TeleSUR" and head["document_title"].endswith(SCRIPT)
     segment = lines[3]
-    assert segment["text"].startswith("Fans cheered 🎉") and [a["id"] for a in segment["annotations"]] == [11, 12, 13, 14, 15]
+    assert segment["text"].startswith("Fans cheered 🎉") and [a["id"] for a in segment["annotations"]] == [
+        11,
+        12,
+        13,
+        14,
+        15,
+    ]
     assert lines[-1]["relation"] == {"content": 13, "source": 16, "cue": 17}
 
 
@@ -367,7 +377,9 @@ def test_labelstudio_groups_results_per_annotator_with_code_point_offsets():
     assert (relation["from_id"], relation["to_id"], relation["direction"]) == ("13", "16", "right")
     assert relation["from_id"] in regions and relation["to_id"] in regions
     choices = next(r for r in alice if r["type"] == "choices")
-    assert choices["from_name"] == "missing_perspectives" and choices["value"]["choices"] == ["counter_perspective_missing"]
+    assert choices["from_name"] == "missing_perspectives" and choices["value"]["choices"] == [
+        "counter_perspective_missing"
+    ]
     bob = by_annotator["bob", False]
     assert next(r for r in bob if r["id"] == "12")["meta"] == {"text": [EVIL_NOTE]}
 
@@ -420,8 +432,7 @@ def test_md_escapes_record_text_and_renders_safely():
     assert "&lt;img src=x onerror=alert(1)> &amp;amp; more" in page
     assert "&lt;script>alert(1)&lt;/script>" in page
     assert r"Historical \*Foundations\*" in page and r"\# Nothing to tag here \| really." in page
-    assert "**bold lifeline to Caracas**[^d1-2]" not in page
-    assert "**bold lifeline to Caracas**" in page and "[^d1-2]:" in page
+    assert r"**bold lifeline to Caracas**. *\[A Economic ×2\]*[^d1-2]" in page and "[^d1-2]: Sentence 3:" in page
     html = markdown.markdown(page, extensions=["footnotes", "tables"])
     tags = [tag for tag, _ in parse_html(html).tags]
     assert "script" not in tags and "img" not in tags
@@ -429,6 +440,16 @@ def test_md_escapes_record_text_and_renders_safely():
     assert "<h1>Nothing" not in html and "Nothing to tag here | really." in html
     for section in ("Missing perspectives", "Attributions", "Counts"):
         assert f"## {section}" in page
+
+
+def test_html_and_md_fall_back_to_the_document_title_without_a_headline_segment():
+    document = build_document(1)[0]
+    source = [{"document": document, "segments": [], "document_annotations": [], "relations": []}]
+    page = run("html", source)
+    assert parse_html(page).stack == []
+    assert "<h1>Sanctions &amp; Solidarity &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
+    assert "Sentences annotated: 0 of 0." in page
+    assert "# Sanctions & Solidarity &lt;script>alert(1)&lt;/script>\n" in run("md", source)
 
 
 def test_every_format_reads_generators_in_order():

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -69,6 +70,9 @@ def test_json_export_carries_everything(reviewer, project, document, tagged):
     assert segment["text"][lifeline["start"]:lifeline["end"]] == "lifeline"
     assert lifeline["attributes"]["neutral_alternative"] == "shipment"
     assert lifeline["annotator"] == "ann1" and lifeline["status"] == "pending"
+    stored = Annotation.objects.get(pk=lifeline["id"])
+    assert datetime.fromisoformat(lifeline["created"]) == stored.created_at
+    assert lifeline["created"] == stored.created_at.isoformat()
     [relation] = exported["relations"]
     assert relation["relation"] == {"content": tagged["content"].pk, "source": tagged["source"].pk,
                                     "cue": tagged["cue"].pk}

@@ -225,7 +225,8 @@ def test_split_sentences_repairs_abbreviation_and_line_break_splits(text, expect
 )
 def test_split_sentences_keeps_exact_offsets_whatever_pysbd_returns(monkeypatch, text, pieces, expected):
     monkeypatch.setattr(
-        "annotate.segmentation.pysbd.Segmenter", lambda **kwargs: SimpleNamespace(segment=lambda chunk: pieces)
+        "annotate.segmentation._segmenter",
+        lambda language: SimpleNamespace(processor=lambda chunk: SimpleNamespace(process=lambda: pieces))
     )
     assert [text[s:e] for s, e in split_sentences(text)] == expected
 

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from annotate.api import annotations, exports, views
+from annotate.api import agreement, annotations, exports, reviews, views
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -15,6 +15,10 @@ router.register("progress", views.ProgressViewSet, basename="progress")
 urlpatterns = [
     path("projects/<int:pk>/export/", exports.ExportView.as_view(), name="project-export"),
     path("projects/<int:pk>/import/", exports.RestoreView.as_view(), name="project-import"),
+    path("projects/<int:pk>/agreement/", agreement.AgreementView.as_view(), name="project-agreement"),
+    path("annotations/<int:pk>/review/", reviews.AnnotationReviewView.as_view(), name="annotation-review"),
+    path("reviews/", reviews.BulkReviewView.as_view(), name="reviews"),
+    path("segments/<int:pk>/comments/", reviews.SegmentCommentList.as_view(), name="segment-comments"),
     path("token/", views.TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

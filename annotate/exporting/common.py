@@ -6,8 +6,6 @@ import orjson
 
 from .records import ExportAnnotation, ExportMeta, ExportSegment
 
-NEWLINE = b"\n"
-
 
 def dumps(value) -> bytes:
     """Serialise a value to compact JSON bytes."""

@@ -52,13 +52,15 @@ def export_labelstudio(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Ite
                 _group(groups, a).append(choices[key])
         for a in block["relations"]:
             relation = a["relation"] or {}
-            _group(groups, a).append({
-                "from_id": str(relation.get("content")),
-                "to_id": str(relation.get("source")),
-                "type": "relation",
-                "direction": "right",
-                "labels": [a["label"]],
-            })  # fmt: skip
+            _group(groups, a).append(
+                {
+                    "from_id": str(relation.get("content")),
+                    "to_id": str(relation.get("source")),
+                    "type": "relation",
+                    "direction": "right",
+                    "labels": [a["label"]],
+                }
+            )
         task = {
             "id": document["id"],
             "data": {"text": text, "title": document["title"]},

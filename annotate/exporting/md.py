@@ -14,6 +14,7 @@ math characters and block markers at a line start get a backslash.
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 
 from .legend import ATTRIBUTION_COLUMNS, Legend, attribution_cells, details
 from .readable import Anchor, Ending, Paragraph, Start, pieces, walk
@@ -24,7 +25,7 @@ ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 BLOCK_START = re.compile(r"[#>+-]|\d+[.)]")
 
 
-def text(value) -> str:
+def escape(value) -> str:
     """Escape record text for inline Markdown, on one line."""
     # Entities, not backslashes, for what could open HTML: every Markdown dialect decodes them.
     value = ENTITY_LIKE.sub("&amp;", str(value)).replace("<", "&lt;")
@@ -47,7 +48,7 @@ def export_md(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[byt
     codebook = meta["codebook"]
     filters = ", ".join(f"{key}={value}" for key, value in meta["filters"].items()) or "none"
     about = f"{meta['project'].get('name', '')} · codebook {codebook['name']} v{codebook['version']}"
-    yield f"*{text(about)} · filters: {text(filters)} · generated {text(meta['generated_at'])}*\n\n".encode()
+    yield f"*{escape(about)} · filters: {escape(filters)} · generated {escape(meta['generated_at'])}*\n\n".encode()
     page = _Page(legend)
     for event in walk(blocks):
         match event:
@@ -74,7 +75,7 @@ class _Page:
         self.note = 0
         self.documents += 1
         rule = "---\n\n" if self.documents > 1 else ""
-        headline = self.block(start.title) if start.title else f"# {text(document['title'])}\n\n"
+        headline = self.block(start.title) if start.title else f"# {escape(document['title'])}\n\n"
         return rule + headline + _source(document) + _legend(self.legend)
 
     def block(self, paragraph: Paragraph) -> str:
@@ -103,7 +104,7 @@ class _Page:
             f"{self.legend.marker(layer)} {self.legend.label_name(layer, label)}" + (f" ×{n}" if n > 1 else "")
             for (layer, label), n in groups.items()
         ]
-        return f" *{text('[' + '; '.join(badges) + ']')}*" if badges else ""
+        return f" *{escape('[' + '; '.join(badges) + ']')}*" if badges else ""
 
     def _footnote(self, segment: ExportSegment, label: str) -> str:
         items = "".join(f"    - {_annotation(self.legend, a)}\n" for a in segment["annotations"])
@@ -111,15 +112,10 @@ class _Page:
 
 
 def _sentence(segment: ExportSegment) -> str:
-    out, run = [], []
-    for piece, spans in pieces(segment) + [("", [])]:
-        if spans:
-            run.append(piece)
-            continue
-        if run:
-            out.append(_strong("".join(run)))
-            run = []
-        out.append(text(piece))
+    out = []
+    for covered, run in groupby(pieces(segment), key=lambda piece: bool(piece[1])):
+        joined = "".join(piece for piece, _ in run)
+        out.append(_strong(joined) if covered else escape(joined))
     return "".join(out)
 
 
@@ -127,30 +123,32 @@ def _strong(value: str) -> str:
     # Emphasis cannot open or close next to a space, so spaces stay outside the markers.
     core = value.strip()
     if not core:
-        return text(value)
+        return escape(value)
     lead, trail = value[: len(value) - len(value.lstrip())], value[len(value.rstrip()) :]
-    return f"{text(lead)}**{text(core)}**{text(trail)}"
+    return f"{escape(lead)}**{escape(core)}**{escape(trail)}"
 
 
 def _annotation(legend: Legend, a: ExportAnnotation) -> str:
-    return f"**{text(legend.marker(a['layer']))} {text(legend.heading(a))}**" + "".join(f" · {text(part)}" for part in details(a))
+    return f"**{escape(legend.marker(a['layer']))} {escape(legend.heading(a))}**" + "".join(
+        f" · {escape(part)}" for part in details(a)
+    )
 
 
 def _link(url: str) -> str:
     if url.lower().startswith(("http://", "https://")) and not re.search(r"[\s<>]", url):
         return f"<{url}>"
-    return text(url)
+    return escape(url)
 
 
 def _source(document: ExportDocument) -> str:
     source = document["source"] or {}
     rows = [
-        ("Outlet", text(source.get("name") or "unknown")),
-        ("Country", text(source.get("country") or "")),
-        ("Funding", text(source.get("funding_note") or "")),
+        ("Outlet", escape(source.get("name") or "unknown")),
+        ("Country", escape(source.get("country") or "")),
+        ("Funding", escape(source.get("funding_note") or "")),
         ("Outlet site", _link(source.get("url") or "")),
-        ("Author", text(document["author"] or "")),
-        ("Published", text(document["published_at"] or "")),
+        ("Author", escape(document["author"] or "")),
+        ("Published", escape(document["published_at"] or "")),
         ("Article", _link(document["url"] or "")),
     ]
     items = "".join(f"> - {name}: {value}\n" for name, value in rows if value)
@@ -160,9 +158,9 @@ def _source(document: ExportDocument) -> str:
 def _legend(legend: Legend) -> str:
     lines = ["**Legend** (letters mark layers in the text and footnotes)\n\n"]
     for layer in legend.layers:
-        labels = ", ".join(text(label["name"]) for label in layer["labels"])
-        head = f"{text(legend.marker(layer['key']))} {text(layer['name'])}"
-        lines.append(f"- **{head}** ({text(layer['scope'])}): {labels}\n")
+        labels = ", ".join(escape(label["name"]) for label in layer["labels"])
+        head = f"{escape(legend.marker(layer['key']))} {escape(layer['name'])}"
+        lines.append(f"- **{head}** ({escape(layer['scope'])}): {labels}\n")
     return "".join(lines) + "\n"
 
 
@@ -175,9 +173,9 @@ def _ending(end: Ending, legend: Legend) -> str:
     parts.append(f"Sentences annotated: {counts.annotated} of {counts.segments}.\n\n")
     parts.append("| Layer | Label | Annotations |\n|---|---|---:|\n")
     for (layer, label), n in sorted(counts.labels.items()):
-        parts.append(f"| {text(legend.layer_name(layer))} | {text(legend.label_name(layer, label))} | {n} |\n")
+        parts.append(f"| {escape(legend.layer_name(layer))} | {escape(legend.label_name(layer, label))} | {n} |\n")
     parts.append("\n| Annotator | Annotations |\n|---|---:|\n")
-    parts += [f"| {text(name)} | {n} |\n" for name, n in sorted(counts.annotators.items())]
+    parts += [f"| {escape(name)} | {n} |\n" for name, n in sorted(counts.annotators.items())]
     return "".join(parts) + "\n"
 
 
@@ -186,7 +184,7 @@ def _document_labels(items: list[tuple[ExportAnnotation, Anchor | None]], legend
         return "None recorded.\n\n"
     lines = []
     for a, anchor in items:
-        where = "" if anchor is None else f" · at sentence {anchor.index + 1}: “{text(anchor.text)}”"
+        where = "" if anchor is None else f" · at sentence {anchor.index + 1}: “{escape(anchor.text)}”"
         lines.append(f"- {_annotation(legend, a)}{where}\n")
     return "".join(lines) + "\n"
 
@@ -197,5 +195,5 @@ def _attributions(end: Ending) -> str:
     lines = ["| " + " | ".join(ATTRIBUTION_COLUMNS) + " |\n", "|---" * len(ATTRIBUTION_COLUMNS) + "|\n"]
     for item in end.attributions:
         cells = attribution_cells(item.annotation, item.content, item.source, item.cue)
-        lines.append("| " + " | ".join(text(cell) for cell in cells) + " |\n")
+        lines.append("| " + " | ".join(escape(cell) for cell in cells) + " |\n")
     return "".join(lines) + "\n"

@@ -141,13 +141,13 @@ def pieces(segment: ExportSegment) -> list[tuple[str, list[ExportAnnotation]]]:
     for a in segment["annotations"]:
         offsets = span_offsets(a, segment)
         if offsets is not None:
-            spans.append((offsets[0], -offsets[1], a))
+            spans.append((*offsets, a))
     if not spans:
         return [(text, [])]
-    # Outer spans first, so nested markup closes in the right order.
-    spans.sort(key=lambda span: span[:2])
-    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(-e for _, e, _ in spans)})
-    return [(text[left:right], [a for s, e, a in spans if s <= left and right <= -e]) for left, right in pairwise(cuts)]
+    # Outer spans first (earlier start, then longer), so nested markup closes in the right order.
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    cuts = sorted({0, len(text), *(start for start, _, _ in spans), *(end for _, end, _ in spans)})
+    return [(text[left:right], [a for s, e, a in spans if s <= left and right <= e]) for left, right in pairwise(cuts)]
 
 
 def span_offsets(a: ExportAnnotation, segment: ExportSegment) -> tuple[int, int] | None:

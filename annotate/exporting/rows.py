@@ -10,14 +10,26 @@ memory stays constant.
 from datetime import UTC, datetime
 from operator import itemgetter
 
+import orjson
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
 from annotate.models import Annotation, Label, Layer, Segment
 from annotate.services import export_codebook
 
+# JSON and timestamps are read as text: the ORM's per-row parsing (then re-serialising) took
+# most of an export's time, and orjson and _iso_text do the same work several times faster.
+RAW_TEXT = {
+    "attributes_text": Cast("attributes", TextField()),
+    "reviewed_text": Cast("reviewed_at", TextField()),
+    "created_text": Cast("created_at", TextField()),
+    "modified_text": Cast("modified_at", TextField()),
+}
 ANNOTATION_FIELDS = (
     "id", "document_id", "segment_id", "segment__index", "segment__start", "label__key", "label__name",
-    "label__technique", "label__layer__key", "label__layer__scope", "start", "end", "quote", "attributes", "note",
-    "annotator__username", "status", "reviewer__username", "reviewed_at", "review_note", "gold", "version",
-    "created_at", "modified_at", "relation_content_id", "relation_source_id", "relation_cue_id",
+    "label__technique", "label__layer__key", "label__layer__scope", "start", "end", "quote", "attributes_text",
+    "note", "annotator__username", "status", "reviewer__username", "reviewed_text", "review_note", "gold",
+    "version", "created_text", "modified_text", "relation_content_id", "relation_source_id", "relation_cue_id",
 )
 SEGMENT_FIELDS = ("id", "document_id", "index", "kind", "paragraph", "start", "end", "text")
 CHUNK = 2000
@@ -44,6 +56,16 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+def _iso_text(value):
+    """Turn a UTC timestamp as the database prints it into ISO 8601, as datetime.isoformat() would."""
+    if value is None:
+        return None
+    value = value.replace(" ", "T", 1)
+    if value.endswith("+00"):  # PostgreSQL, session time zone UTC
+        return value + ":00"
+    return value if value.endswith("+00:00") else value + "+00:00"
+
+
 def annotation_record(row, provenance):
     """Return the export record of one annotation row."""
     (pk, _document_id, segment_id, segment_index, segment_start, label, label_name, technique, layer, scope,
@@ -55,9 +77,10 @@ def annotation_record(row, provenance):
         "technique": technique or None, "segment_id": segment_id, "segment_index": segment_index,
         "start": start, "end": end,
         "doc_start": segment_start + start if spans else None, "doc_end": segment_start + end if spans else None,
-        "quote": quote, "attributes": attributes, "note": note, "annotator": annotator, "status": status,
-        "reviewer": reviewer, "reviewed_at": _iso(reviewed_at), "review_note": review_note, "gold": gold,
-        "provenance": provenance.get(pk, []), "created": _iso(created), "modified": _iso(modified),
+        "quote": quote, "attributes": orjson.loads(attributes), "note": note, "annotator": annotator,
+        "status": status, "reviewer": reviewer, "reviewed_at": _iso_text(reviewed_at), "review_note": review_note,
+        "gold": bool(gold), "provenance": provenance.get(pk, []), "created": _iso_text(created),
+        "modified": _iso_text(modified),
         "version": version,
         "relation": {"content": content, "source": source, "cue": cue} if scope == Layer.Scope.RELATION else None,
     }
@@ -79,7 +102,8 @@ def export_blocks(*, documents, annotations):
     documents = documents.select_related("source").order_by("id")
     annotations = annotations.filter(document__in=documents.values("pk"))
     by_scope = {
-        scope: annotations.filter(label__layer__scope__in=scopes).order_by(*order).values_list(*ANNOTATION_FIELDS)
+        scope: annotations.filter(label__layer__scope__in=scopes).annotate(**RAW_TEXT).order_by(*order)
+        .values_list(*ANNOTATION_FIELDS)
         for scope, scopes, order in [
             ("segment", ["segment", "span"], ["document_id", "segment__index", "start", "id"]),
             ("document", ["document"], ["document_id", "id"]),

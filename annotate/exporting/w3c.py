@@ -29,6 +29,7 @@ from .records import DocumentBlock, ExportAnnotation, ExportMeta
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 AFFIX = 32
+ROLES = ("content", "source", "cue")
 
 
 def export_w3c(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[bytes]:
@@ -136,9 +137,6 @@ class _Items:
     def link(self, a: ExportAnnotation) -> list[str]:
         relation = a["relation"] or {}
         return [self.iri(i) for role in ROLES if (i := relation.get(role)) is not None]
-
-
-ROLES = ("content", "source", "cue")
 
 
 def _json_body(purpose: str, value: dict) -> dict:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from annotate.sample_annotations import add_sample_annotations
 from annotate.services import create_demo
 
 
@@ -9,13 +10,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset-passwords", action="store_true", help="give the demo users new passwords")
+        parser.add_argument("--with-sample-annotations", action="store_true",
+                            help="add sample tags by annotator1 and annotator2 that disagree in places")
 
-    def handle(self, *, reset_passwords, **options):
+    def handle(self, *, reset_passwords, with_sample_annotations=False, **options):
         if not settings.DEBUG:
             raise CommandError("load_demo creates accounts with printed passwords: refused with DJANGO_DEBUG off")
         project, passwords = create_demo(reset_passwords=reset_passwords)
         document = project.documents.first()
         self.stdout.write(f"project '{project.slug}': {document.title} ({document.segments.count()} segments)")
+        if with_sample_annotations:
+            self.stdout.write(f"sample annotations: {add_sample_annotations(project)} added")
         if passwords:
             self.stdout.write("demo accounts (shown once; `load_demo --reset-passwords` makes new ones):")
             for username, role in project.memberships.values_list("user__username", "role"):
