@@ -422,6 +422,12 @@ def dashboard_charts(figures):
             for label in layer["labels"] if label["count"] or label["gold"]])
             for layer in figures["distribution"]["layers"] if layer["total"]},
     }
+    if figures["attribution"]:
+        groups = figures["attribution"]["groups"]
+        charts["attribution"] = [bar_chart(table["caption"], [
+            (f"{row['name']} ({who})" if len(groups) > 1 else row["name"], cell["count"], str(cell["count"]), cell["href"])
+            for row in table["rows"] for who, cell in zip(groups, row["cells"], strict=True)])
+            for table in figures["attribution"]["tables"]]
     if figures["missing"]:
         charts["missing"] = bar_chart("Missing perspectives: flags per stakeholder", [
             (row["name"], row["total"], str(row["total"]), None)

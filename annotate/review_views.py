@@ -242,7 +242,7 @@ def review_queue(request, slug):
     documents = project.documents.all()
     rows = disputed_rows(table_for(request.user, documents)[1])
     return render(request, "annotate/review_queue.html", {"project": project, "rows": rows,
-                                                          "documents": documents.only("pk", "title")})
+                                                          "documents": documents.values("pk", "title")})
 
 
 @login_required
