@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 
 import orjson
+from django.db import connections
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
@@ -50,6 +51,19 @@ class _Cursor:
         while self._next is not None and self._key(self._next) == key:
             row, self._next = self._next, next(self._rows, None)
             yield row
+
+
+def _raw_rows(queryset):
+    """Stream a values_list queryset's rows as the database sends them, without the ORM's per-row conversion."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    # Read the column order from the compiled SELECT rather than assume it matches the request.
+    columns = [alias for _, _, alias in compiler.select]
+    reorder = itemgetter(*(columns.index(name) for name in queryset._fields))
+    with connections[queryset.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from map(reorder, rows)
 
 
 def _iso(value):
@@ -119,9 +133,9 @@ def export_blocks(*, documents, annotations):
     by_document = itemgetter(1)
     segments = _Cursor(Segment.objects.filter(document__in=documents.values("pk"))
                        .order_by("document_id", "index").values_list(*SEGMENT_FIELDS).iterator(CHUNK), by_document)
-    spans = _Cursor(by_scope["segment"].iterator(CHUNK), itemgetter(1, 3))
-    document_level = _Cursor(by_scope["document"].iterator(CHUNK), by_document)
-    relations = _Cursor(by_scope["relation"].iterator(CHUNK), by_document)
+    spans = _Cursor(_raw_rows(by_scope["segment"]), itemgetter(1, 3))
+    document_level = _Cursor(_raw_rows(by_scope["document"]), by_document)
+    relations = _Cursor(_raw_rows(by_scope["relation"]), by_document)
 
     def segment_records(document_id):
         for pk, _doc, index, kind, paragraph, start, end, text in segments.take(document_id):
