@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -51,7 +52,8 @@ def build(annotations, segments, documents=20):
                                            text_sha256=f"{d:064d}")
         rows, offset = [], 0
         for i, sentence in enumerate(sentences):
-            rows.append(Segment(document=document, index=i, start=offset, end=offset + len(sentence), text=sentence))
+            rows.append(Segment(document=document, index=i, paragraph=i // 5, start=offset,
+                                end=offset + len(sentence), text=sentence))
             offset += len(sentence) + 1
         created = Segment.objects.bulk_create(rows, batch_size=5000)
         batch = []
@@ -126,7 +128,7 @@ def latency(url, requests):
     project = Project.objects.get(slug="bench")
     segment = Segment.objects.filter(document__project=project).first()
     label = Label.objects.get(layer__codebook=project.codebook, layer__key="framing", key="morality")
-    port = 8765
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "project.wsgi", "-b",
                                f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"], cwd=ROOT, env=env)
@@ -154,6 +156,12 @@ def latency(url, requests):
         server.wait(10)
     return {name: {"p50_ms": 1000 * statistics.median(values), "p95_ms": 1000 * percentile(values, 0.95)}
             for name, values in timings.items()}
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def send(url, body, headers=None, delete_after=False):
