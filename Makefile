@@ -20,7 +20,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.run-deps
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --with-sample-annotations
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: $(VENV)/.dev-deps

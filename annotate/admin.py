@@ -201,8 +201,9 @@ class AnnotationAdmin(SimpleHistoryAdmin):
             self.message_user(request, f"Nothing was saved: {error}", level=messages.ERROR)
             return None
         golds = {r.gold.pk for r in results if r.gold}
-        done = f"{ACTIONS[action]}: {len(results)} annotation{pluralize(len(results))}"
-        self.message_user(request, done + (f", {len(golds)} gold annotation{pluralize(len(golds))}" if golds else ""))
+        done = f"{ACTIONS[action].capitalize()}: {len(results)} annotation{pluralize(len(results))}"
+        gold = f", {len(golds)} gold annotation{pluralize(len(golds))}" if golds else ""
+        self.message_user(request, done + gold, level=messages.SUCCESS)
         return None
 
 

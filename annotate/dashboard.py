@@ -65,7 +65,7 @@ class Rows:
 
 
 def fetch_rows(project, user, *, document=None):
-    """Read the codebook, documents, segments, progress and tags the user may see: six queries."""
+    """Read the codebook, documents, segments, progress and tags the user may see: seven queries."""
     documents = Document.objects.visible_to(user).filter(project=project)
     segments = Segment.objects.visible_to(user).filter(document__project=project)
     progress = SegmentProgress.objects.visible_to(user).filter(segment__document__project=project)
@@ -147,6 +147,7 @@ def agreement_figures(rows):
 
 
 def _segment_layer(layer, tags, rows, documents):
+    """Return a segment layer's alpha: pooled, per label, per annotator pair and per document."""
     keys = [label["key"] for label in layer["labels"]]
     labels = defaultdict(set)
     for tag in tags:
@@ -160,9 +161,15 @@ def _segment_layer(layer, tags, rows, documents):
         label_rows.append({**label, "alpha": overall["per_label"][label["key"]], "segment_ids": used,
                            "disagreement_segment_ids": split})
 
-    def alpha_in(segments):
-        scoped = {key: given for key, given in labels.items() if key[1] in segments}
-        return agreement.segment_label_alpha(_within(finished, segments), scoped, keys)["alpha"]
+    labels_in = defaultdict(dict)
+    for (name, segment), given in labels.items():
+        labels_in[rows.segments[segment][0]][name, segment] = given
+
+    def alpha_in(document, segments):
+        # One document's figures are the overall ones: no need to compute them twice.
+        if len(documents) == 1:
+            return overall["alpha"]
+        return agreement.segment_label_alpha(_within(finished, segments), labels_in[document], keys)["alpha"]
 
     return {
         "key": layer["key"], "name": layer["name"], "alpha": overall["alpha"], "units": overall["units"],
@@ -170,12 +177,13 @@ def _segment_layer(layer, tags, rows, documents):
         "labels": label_rows,
         "pairs": [{"a": a, "b": b, "alpha": value}
                   for (a, b), value in agreement.pairwise_alpha(finished, labels, keys).items()],
-        "documents": [{"document": document, "title": rows.documents[document], "alpha": alpha_in(segments)}
+        "documents": [{"document": document, "title": rows.documents[document], "alpha": alpha_in(document, segments)}
                       for document, segments in documents.items() if document in rows.documents],
     }
 
 
 def _span_layer(layer, tags, rows, documents):
+    """Return a span layer's token alpha and pairwise F1: pooled, per label, per annotator pair and per document."""
     keys = [label["key"] for label in layer["labels"]]
     spans = defaultdict(list)
     marked = defaultdict(set)
@@ -199,17 +207,24 @@ def _span_layer(layer, tags, rows, documents):
     pairs = [{"a": a, "b": b, **(scores or dict.fromkeys(("precision", "recall", "f1"))),
               "f1_unlabelled": unlabelled[a, b] and unlabelled[a, b]["f1"]} for (a, b), scores in labelled.items()]
 
-    def scores_in(segments):
-        scoped = {name: [span for span in found if span[0] in segments] for name, found in spans.items()}
+    spans_in = defaultdict(lambda: defaultdict(list))
+    for name, found in spans.items():
+        for span in found:
+            spans_in[rows.segments[span[0]][0]][name].append(span)
+
+    def scores_in(document, segments):
+        if len(documents) == 1:
+            return {"token_alpha": tokens["alpha"], "f1": _mean_f1(labelled.values())}
         within = _within(finished, segments)
-        return {"token_alpha": agreement.token_alpha(texts, scoped, within, keys)["alpha"],
-                "f1": _mean_f1(agreement.pairwise_span_f1(scoped, finished=within).values())}
+        texts_in = {segment: texts[segment] for segment in segments}
+        return {"token_alpha": agreement.token_alpha(texts_in, spans_in[document], within, keys)["alpha"],
+                "f1": _mean_f1(agreement.pairwise_span_f1(spans_in[document], finished=within).values())}
 
     return {
         "key": layer["key"], "name": layer["name"], "token_alpha": tokens["alpha"], "units": tokens["units"],
         "annotators": tokens["annotators"], "f1": _mean_f1(labelled.values()),
         "disagreement_segment_ids": _used_and_split(coded, frozenset)[1], "labels": label_rows, "pairs": pairs,
-        "documents": [{"document": document, "title": rows.documents[document], **scores_in(segments)}
+        "documents": [{"document": document, "title": rows.documents[document], **scores_in(document, segments)}
                       for document, segments in documents.items() if document in rows.documents],
     }
 
@@ -223,6 +238,7 @@ def _finished(progress, tagged):
 
 
 def _within(finished, segments):
+    """Return each annotator's finished segments among these."""
     return {name: ids & segments for name, ids in finished.items()}
 
 
@@ -250,12 +266,17 @@ def _used_and_split(coded, view):
 def _label_f1(spans, finished, key):
     """Return the mean pairwise F1 of one label over the pairs where either annotator used it."""
     only = {name: [span for span in found if span[3] == key] for name, found in spans.items()}
-    scores = agreement.pairwise_span_f1(only, finished=finished)
+    marked = {name: {span[0] for span in found} for name, found in only.items()}
+    used = set().union(*marked.values())
+    # Sentences without the label add nothing to a pair's pooled sums, so only the others are compared.
+    scoped = {name: ids & used for name, ids in finished.items()}
+    scores = agreement.pairwise_span_f1(only, finished=scoped)
     return _mean_f1(score for (a, b), score in scores.items()
-                    if any(span[0] in finished[a] & finished[b] for span in only.get(a, []) + only.get(b, [])))
+                    if (marked.get(a, set()) | marked.get(b, set())) & scoped[a] & scoped[b])
 
 
 def _mean_f1(scores):
+    """Return the mean F1 of the pairs that could be compared, or None."""
     values = [score["f1"] for score in scores if score is not None]
     return mean(values) if values else None
 
@@ -315,12 +336,13 @@ def missing_perspectives(rows):
     names = {label["key"]: label["name"] for label in layer["labels"]}
     for row in table["rows"]:
         row["labels"] = sorted({names.get(tag.key, tag.key) for _, tag in counted
-                                if tag.attributes.get("stakeholder", UNSPECIFIED) == row["key"]})
+                                if (tag.attributes.get("stakeholder") or UNSPECIFIED) == row["key"]})
     table["rows"].sort(key=lambda row: -row["total"])
     return {"layer": layer["key"], "groups": groups, "table": table}
 
 
 def _layer_with_attribute(rows, key):
+    """Return the first layer declaring this attribute, or None."""
     return next((layer for layer in rows.layers if any(a["key"] == key for a in layer["attributes"])), None)
 
 
@@ -347,7 +369,8 @@ def _choice_table(counted, groups, spec, *, every_value=False):
     return {"attribute": spec["key"], "name": spec.get("name", spec["key"]), "rows": [
         {"key": value, "name": value.replace("_", " "), "total": sum(cells[value, who]["count"] for who in groups),
          "cells": [cells[value, who] for who in groups]}
-        for value in values if (every_value and value != UNSPECIFIED) or any(cells[value, who]["count"] for who in groups)
+        for value in values
+        if (every_value and value != UNSPECIFIED) or any(cells[value, who]["count"] for who in groups)
     ]}
 
 
@@ -379,7 +402,7 @@ def add_links(figures, project, segments):
     return figures
 
 
-def bar_chart(title, bars, *, low=0.0, high=None, label_width=190, plot_width=260, row=24):
+def bar_chart(title, bars, *, low=0.0, high=None, label_width=240, plot_width=240, row=24):
     """Return the geometry of a horizontal bar chart of (label, value or None, text, href) bars."""
     values = [value for _, value, _, _ in bars if value is not None]
     low = min([low, *values])
@@ -389,7 +412,7 @@ def bar_chart(title, bars, *, low=0.0, high=None, label_width=190, plot_width=26
     drawn = []
     for i, (label, value, text, href) in enumerate(bars):
         end = zero if value is None else label_width + (value - low) * scale
-        drawn.append({"label": label if len(label) <= 28 else label[:27] + "…", "full_label": label, "text": text,
+        drawn.append({"label": label if len(label) <= 36 else label[:35] + "…", "full_label": label, "text": text,
                       "href": href, "x": min(zero, end), "width": abs(end - zero), "negative": (value or 0) < 0,
                       "y": i * row + 4, "text_y": i * row + row / 2 + 5, "height": row - 8})
     return {"title": title, "bars": drawn, "zero": zero, "label_x": label_width - 8,
@@ -398,41 +421,41 @@ def bar_chart(title, bars, *, low=0.0, high=None, label_width=190, plot_width=26
 
 
 def _number(value):
+    """Return a score as the tables show it."""
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def dashboard_charts(figures):
-    """Return the charts drawn beside the dashboard's tables."""
+def add_charts(figures):
+    """Attach a bar chart to each dashboard table that has one; return the charts of whole sections."""
     agreement_bars = [(layer["name"], layer["alpha"], _number(layer["alpha"]), layer["disagreement_href"])
                       for layer in figures["agreement"]["segment_layers"]]
     agreement_bars += [(f"{layer['name']} (tokens)", layer["token_alpha"], _number(layer["token_alpha"]),
                         layer["disagreement_href"]) for layer in figures["agreement"]["span_layers"]]
-    charts = {
+    for kind, measure in (("segment_layers", "alpha"), ("span_layers", "token_alpha")):
+        for layer in figures["agreement"][kind]:
+            layer["chart"] = bar_chart(f"{layer['name']}: {measure.replace('_', ' ')} per label", [
+                (label["name"], label[measure], _number(label[measure]), label["disagreement_href"])
+                for label in layer["labels"] if label["segment_ids"]], high=1.0)
+    for layer in figures["distribution"]["layers"]:
+        layer["chart"] = bar_chart(f"{layer['name']}: tags per label", [
+            (label["name"], label["count"], str(label["count"]), label["href"])
+            for label in layer["labels"] if label["count"] or label["gold"]])
+    if figures["attribution"]:
+        groups = figures["attribution"]["groups"]
+        for table in figures["attribution"]["tables"]:
+            table["chart"] = bar_chart(table["caption"], [
+                (f"{row['name']} ({who})" if len(groups) > 1 else row["name"], cell["count"], str(cell["count"]),
+                 cell["href"]) for row in table["rows"] for who, cell in zip(groups, row["cells"], strict=True)])
+    if figures["missing"]:
+        figures["missing"]["table"]["chart"] = bar_chart("Missing perspectives: flags per stakeholder", [
+            (row["name"], row["total"], str(row["total"]), None) for row in figures["missing"]["table"]["rows"]])
+    return {
         "progress": bar_chart("Sentences done per annotator (percent)", [
             (row["annotator"], row["percent"], f"{row['done']}/{row['total']}", row["href"])
             for row in figures["progress"]["annotators"]], high=100),
         "agreement": bar_chart("Krippendorff's alpha per layer", agreement_bars, low=-1.0 if any(
             value is not None and value < 0 for _, value, _, _ in agreement_bars) else 0.0, high=1.0),
-        "labels": {layer["key"]: bar_chart(f"{layer['name']}: alpha per label", [
-            (label["name"], label["alpha"], _number(label["alpha"]), label["disagreement_href"])
-            for label in layer["labels"] if label["segment_ids"]], high=1.0)
-            for layer in figures["agreement"]["segment_layers"]},
-        "distribution": {layer["key"]: bar_chart(f"{layer['name']}: tags per label", [
-            (label["name"], label["count"], str(label["count"]), label["href"])
-            for label in layer["labels"] if label["count"] or label["gold"]])
-            for layer in figures["distribution"]["layers"] if layer["total"]},
     }
-    if figures["attribution"]:
-        groups = figures["attribution"]["groups"]
-        charts["attribution"] = [bar_chart(table["caption"], [
-            (f"{row['name']} ({who})" if len(groups) > 1 else row["name"], cell["count"], str(cell["count"]), cell["href"])
-            for row in table["rows"] for who, cell in zip(groups, row["cells"], strict=True)])
-            for table in figures["attribution"]["tables"]]
-    if figures["missing"]:
-        charts["missing"] = bar_chart("Missing perspectives: flags per stakeholder", [
-            (row["name"], row["total"], str(row["total"]), None)
-            for row in figures["missing"]["table"]["rows"]])
-    return charts
 
 
 def review_project(request, slug):
@@ -454,7 +477,7 @@ def dashboard(request, slug):
         "missing": missing_perspectives(rows),
     }, project, rows.segments)
     return render(request, "annotate/dashboard.html",
-                  {"project": project, "figures": figures, "charts": dashboard_charts(figures)})
+                  {"project": project, "figures": figures, "charts": add_charts(figures)})
 
 
 @login_required
@@ -465,13 +488,16 @@ def dashboard_sentences(request, slug):
         ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip()]
     except ValueError:
         return HttpResponseBadRequest("ids: give sentence ids separated by commas, e.g. ?ids=1,2,3")
-    tags = Annotation.objects.visible_to(request.user).select_related("label__layer", "annotator")
+    tags = (
+        Annotation.objects.visible_to(request.user)
+        .select_related("label__layer", "annotator", "relation_content", "relation_source")
+        .order_by("label__layer__order", "annotator__username", "start", "id")
+    )
     segments = (
         Segment.objects.visible_to(request.user)
         .filter(document__project=project, pk__in=ids[:MAX_LINKED_SENTENCES])
         .select_related("document")
-        .prefetch_related(Prefetch("annotations", queryset=tags.order_by("label__layer__order", "start", "id"),
-                                   to_attr="tags"))
+        .prefetch_related(Prefetch("annotations", queryset=tags, to_attr="tags"))
     )
     for segment in segments:
         segment.href = sentence_link(project, {segment.pk: (segment.document_id,)}, [segment.pk])

@@ -63,9 +63,10 @@ def review_table(*, annotations, segments, progress, comments):
     ):
         if document_id not in article:
             article[document_id] = Row(document_id, title, None, None, "article", "Whole article")
-            rows.append(article[document_id])
         by_segment[pk] = Row(document_id, title, pk, index, kind, text)
         rows.append(by_segment[pk])
+    # Article-level tags come after the sentences, where a reader has seen what the article leaves out.
+    rows = sorted([*rows, *article.values()], key=lambda row: (row.document_id, row.index is None))
     done = {}
     for segment_id, name in progress.values_list("segment_id", "annotator__username"):
         done.setdefault(segment_id, set()).add(name)
@@ -100,7 +101,12 @@ def _place(tag, by_id, by_segment, article):
     # The colour lands in a style attribute, where escaping does not stop CSS injection.
     tag["color"] = tag["label__color"] if HEX_COLOR.fullmatch(tag["label__color"] or "") else "#888888"
     tag["key"] = (tag["label__layer__key"], tag["label__key"], tag["start"], tag["end"])
+    # Text the template would otherwise assemble per tag: rendering, not querying, is this page's cost.
+    tag["who"] = f"{tag['label__name']} by {tag['annotator__username']}"
+    tag["ref"] = f"{tag['id']}:{tag['version']}"
+    tag["attrs"] = "; ".join(f"{key}: {value}" for key, value in (tag["attributes"] or {}).items())
     if scope == Layer.Scope.DOCUMENT:
+        tag["anchor"] = tag["segment__index"]
         return article.get(tag["document_id"])
     if scope != Layer.Scope.RELATION:
         return by_segment.get(tag["segment_id"])
@@ -157,11 +163,18 @@ def reviewable(request, slug):
 
 
 class ReviewForm(forms.Form):
-    annotation = forms.IntegerField()
-    version = forms.IntegerField(min_value=1)
-    action = forms.ChoiceField(choices=[(key, key) for key in ACTIONS])
+    """One decision from the reviewer page: the pressed button says "action:annotation id:version"."""
+
+    decision = forms.RegexField(regex=rf"^({'|'.join(ACTIONS)}):\d+:\d+$")
     note = forms.CharField(required=False, max_length=2000)
     anchor = forms.RegexField(regex=r"^(s\d+|article-\d+)$", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if "decision" in data:
+            action, annotation, version = data["decision"].split(":")
+            data.update(action=action, annotation=int(annotation), version=int(version))
+        return data
 
 
 class CommentForm(forms.Form):
@@ -181,12 +194,14 @@ class EditAcceptForm(forms.Form):
         super().__init__(*args, **kwargs)
         layer = annotation.label.layer
         self.fields["label"].queryset = layer.labels.all()
+        self.fields["label"].label_from_instance = lambda label: label.name
         if layer.scope == Layer.Scope.SPAN:
             limit = len(annotation.segment.text)
             self.fields["start"] = forms.IntegerField(min_value=0, max_value=limit, help_text="characters in")
             self.fields["end"] = forms.IntegerField(min_value=1, max_value=limit, help_text="exclusive")
         for spec in layer.attributes:
             self.fields[f"attr_{spec['key']}"] = attribute_field(spec)
+        self.fields["note"] = self.fields.pop("note")
 
     def edits(self):
         """Return the edits for reviewing.review_annotations."""
@@ -217,6 +232,7 @@ def edit_initial(annotation):
 
 
 def review_url(project, document_id, anchor=""):
+    """Return the reviewer page of a document, at a sentence's row if an anchor is given."""
     url = reverse("review", args=[project.slug, document_id])
     return f"{url}#{anchor}" if anchor else url
 
@@ -230,7 +246,8 @@ def review_document(request, slug, doc_id):
     export = reverse("project-export", args=[project.pk])
     return render(request, "annotate/review.html", {
         "project": project, "document": document, "annotators": annotators, "rows": rows,
-        "disagreements": sum(1 for row in rows if (row.score or 0) > 0),
+        "edit_base": reverse("review-edit", args=[project.slug, 0]).removesuffix("0/edit/"),
+        "disagreements": sum(1 for row in rows if row.segment_id and (row.score or 0) > 0),
         "gold_export": f"{export}?format=html&status=gold&document={document.pk}",
     })
 
@@ -269,9 +286,8 @@ def review_action(request, slug, doc_id):
 def edit_and_accept(request, slug, pk):
     """Edit a tag (label, span, attributes) and accept the edited version into gold."""
     project = reviewable(request, slug)
-    annotation = get_object_or_404(
-        Annotation.objects.filter(project=project, gold=False).select_related("label__layer", "segment"), pk=pk
-    )
+    annotations = Annotation.objects.visible_to(request.user).filter(project=project, gold=False)
+    annotation = get_object_or_404(annotations.select_related("label__layer", "segment", "relation_content"), pk=pk)
     form = EditAcceptForm(annotation, request.POST or None, initial=edit_initial(annotation))
     if request.method == "POST" and form.is_valid():
         try:
@@ -281,7 +297,8 @@ def edit_and_accept(request, slug, pk):
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Annotation {annotation.pk}: accepted with edits.")
-            anchor = f"s{annotation.segment.index}" if annotation.segment_id else f"article-{annotation.document_id}"
+            segment = annotation.segment or getattr(annotation.relation_content, "segment", None)
+            anchor = f"s{segment.index}" if segment else f"article-{annotation.document_id}"
             return redirect(review_url(project, annotation.document_id, anchor))
     return render(request, "annotate/review_edit.html", {"project": project, "annotation": annotation, "form": form})
 

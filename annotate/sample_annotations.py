@@ -19,14 +19,17 @@ IRAN_VENEZUELA = "Iran and Venezuela"
 
 
 def seg(layer, label, **attributes):
+    """A label on the whole sentence."""
     return ("segment", layer, label, None, attributes)
 
 
 def span(layer, label, quote, **attributes):
+    """A label on a phrase of the sentence, found by its exact words."""
     return ("span", layer, label, quote, attributes)
 
 
 def loaded(label, quote, polarity, target, **attributes):
+    """A loaded-language span with its required polarity and its target."""
     return span("loaded_language", label, quote, polarity=polarity, target=target, **attributes)
 
 
@@ -36,6 +39,7 @@ def link(content, source, cue=None, **attributes):
 
 
 def attribution(source, cue, content):
+    """The source, cue and content spans of one attribution."""
     return [span("attribution", "source", source), span("attribution", "cue", cue),
             span("attribution", "content", content)]
 
@@ -44,11 +48,12 @@ FACTUAL = seg("sentence_bias", "non_biased", opinion="entirely_factual")
 OPINIONATED = seg("sentence_bias", "biased", opinion="somewhat_factual_but_opinionated")
 WRITERS_OPINION = seg("sentence_bias", "biased", opinion="expresses_writers_opinion")
 EXTERNAL = seg("framing", "external_relations")
-ROBUST_ALLIANCE = ("What began as formal diplomatic ties in 1947 has evolved into a robust alliance, particularly under "
-                   "the leadership of Venezuela’s Bolivarian Revolution and Iran’s Islamic Republic.")
+ROBUST_ALLIANCE = ("What began as formal diplomatic ties in 1947 has evolved into a robust alliance, particularly "
+                   "under the leadership of Venezuela’s Bolivarian Revolution and Iran’s Islamic Republic.")
 LIFELINE = ("In 2020, when U.S. sanctions crippled Venezuela’s fuel imports, Iran stepped in with a lifeline, 2.35 "
             f"million barrels of gasoline, paid for with{NBSP}9 tons of gold ($500 million).")
-BOLD_MOVE = "This bold move demonstrated their willingness to defy U.S. restrictions through alternative trade mechanisms."
+BOLD_MOVE = ("This bold move demonstrated their willingness to defy U.S. restrictions through alternative trade "
+             "mechanisms.")
 ECHOED = (f"Iranian officials, including Parliament Speaker{NBSP}Mohammad Bagher Ghalibaf, have echoed this sentiment, "
           f"declaring that{NBSP}“true allies stand together in hardship.”")
 

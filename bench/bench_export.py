@@ -38,7 +38,8 @@ def build(annotations, segments, documents=20):
     for user in users:
         Membership.objects.create(project=project, user=user, role="manager")
     per_document = segments // documents
-    labels = {(l.layer.key, l.key): l for l in Label.objects.filter(layer__codebook=codebook).select_related("layer")}
+    labels = {(label.layer.key, label.key): label
+              for label in Label.objects.filter(layer__codebook=codebook).select_related("layer")}
     span_labels = [labels["loaded_language", "loaded_language"], labels["loaded_language", "slanted_word_choice"],
                    labels["attribution", "source"]]
     segment_labels = [labels["framing", "economic"], labels["framing", "political"],
@@ -205,7 +206,7 @@ def main():
                              capture_output=True, text=True, check=True).stdout
         results[fmt] = json.loads(out.strip().splitlines()[-1])
     base = results["baseline"]["seconds"]
-    print(f"\n| format | seconds | annotations/s | x baseline | MB written | peak RSS MB |\n|---|---|---|---|---|---|")
+    print("\n| format | seconds | annotations/s | x baseline | MB written | peak RSS MB |\n|---|---|---|---|---|---|")
     for fmt, r in results.items():
         print(f"| {fmt} | {r['seconds']:.1f} | {args.annotations / r['seconds']:,.0f} | {r['seconds'] / base:.2f} "
               f"| {r['bytes'] / 2**20:.0f} | {r['peak_rss_mb']:.0f} |")

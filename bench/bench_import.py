@@ -9,7 +9,6 @@ import time
 import tracemalloc
 
 import pysbd
-
 from common import peak_rss_mb, setup_django
 
 WORDS = ("sanctions oil partnership alliance refinery gold barrels cooperation minister officials energy "

@@ -453,7 +453,7 @@ def test_who_may_open_the_reviewer_pages(cast, project, document, disputed, role
 def test_review_forms_refuse_non_reviewers(cast, project, document, disputed, role):
     tag = disputed["ann1_lifeline"]
     response = page_client(cast.get(role)).post(f"/projects/{project.slug}/documents/{document.pk}/review/act/",
-                                                {"annotation": tag.pk, "version": 1, "action": "accept"})
+                                                {"decision": f"accept:{tag.pk}:1"})
     assert response.status_code in (302, 403, 404) and fresh(tag).status == "pending"
     if role == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
@@ -476,10 +476,9 @@ def test_reviewer_page_accepts_and_rejects_through_forms(cast, project, document
     client = page_client(cast["reviewer"])
     url = f"/projects/{project.slug}/documents/{document.pk}/review/act/"
     one, two = disputed["ann1_lifeline"], disputed["ann2_crippled"]
-    response = client.post(url, {"annotation": one.pk, "version": 1, "action": "accept", "note": "yes",
-                                 "anchor": "s5"})
+    response = client.post(url, {"decision": f"accept:{one.pk}:1", "note": "yes", "anchor": "s5"})
     assert response.status_code == 302 and response["Location"].endswith("/review/#s5")
-    client.post(url, {"annotation": two.pk, "version": 1, "action": "reject"})
+    client.post(url, {"decision": f"reject:{two.pk}:1"})
     assert (fresh(one).status, fresh(one).review_note, fresh(two).status) == ("accepted", "yes", "rejected")
     page = client.get(f"/projects/{project.slug}/documents/{document.pk}/review/").content.decode()
     assert "from ann1 · decided by reviewer: yes" in page
@@ -494,8 +493,7 @@ def test_a_stale_or_foreign_form_review_reports_the_item_and_saves_nothing(cast,
     one = disputed["ann1_lifeline"]
     for annotation, version, problem in [(one, 4, "was changed since you loaded it"),
                                          (foreign, 1, "belongs to another project")]:
-        response = client.post(url, {"annotation": annotation.pk, "version": version, "action": "accept"},
-                               follow=True)
+        response = client.post(url, {"decision": f"accept:{annotation.pk}:{version}"}, follow=True)
         assert f"annotation {annotation.pk}" in response.content.decode() and problem in response.content.decode()
     assert fresh(one).status == "pending" and fresh(foreign).status == "pending"
 

@@ -14,10 +14,12 @@ ALPHA_HELP = "Krippendorff's alpha (nominal); null when undefined (nothing paira
 
 
 def score(help_text=ALPHA_HELP):
+    """Return a nullable float field for an agreement score."""
     return serializers.FloatField(allow_null=True, help_text=help_text)
 
 
 def id_list(help_text="Sentences finished by two or more annotators who tagged them differently."):
+    """Return a field for a list of sentence ids."""
     return serializers.ListField(child=serializers.IntegerField(), help_text=help_text)
 
 

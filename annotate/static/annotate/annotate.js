@@ -529,7 +529,7 @@ function attributeFields(layer, values, labelKey) {
     choices: spec.choices || [],
     value: (values || {})[spec.key],
     required: spec.required ? true : (v) => (spec.required_for || []).includes(labelKey(v)),
-    requiredWhy: (v) => `for the label “${human(labelKey(v))}”`,
+    requiredWhy: spec.required ? null : (v) => `for the label “${human(labelKey(v))}”`,
   }));
 }
 
@@ -715,14 +715,17 @@ const KEYS = {
   '[': () => setLayer(view.layer - 1),
   '?': () => openPanel('shortcuts'),
   g: () => openPanel('guidelines'),
-  Escape: () => { clearSelection(); say(''); },
+  Escape: () => { clearSelection(); say(''); focusSegment(view.focus); },
 };
 
 function onKey(event) {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
   if (document.querySelector('dialog[open]')) return;
   const target = event.target;
-  if (target.closest('input, textarea, select, [contenteditable]')) return;
+  if (target.closest('input, textarea, select, [contenteditable]')) {
+    if (event.key === 'Escape') focusSegment(view.focus);
+    return;
+  }
   if ((event.key === 'Enter' || event.key === ' ') && target.closest('button, a, summary')) return;
   if (target.getAttribute('role') === 'tab' && (event.key === 'ArrowLeft' || event.key === 'ArrowRight')) {
     setLayer(view.layer + (event.key === 'ArrowRight' ? 1 : -1));
