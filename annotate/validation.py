@@ -153,6 +153,8 @@ def _check_single_label(annotation, layer, errors):
         document_id=annotation.document_id,
         annotator_id=annotation.annotator_id,
         label__layer=layer,
+        # A reviewer's adjudicated (gold) tags and their own tags are two separate versions.
+        gold=annotation.gold,
     ).exclude(pk=annotation.pk)
     if layer.scope == Layer.Scope.SEGMENT:
         same_unit = same_unit.filter(segment_id=annotation.segment_id)

@@ -262,3 +262,23 @@ def test_filters_select_by_layer_label_and_annotator(ann1, project, document, ca
     assert ids["annotator=ann1"] == [mine.pk]
     assert len(ids["label=source"]) == 1 and ids["label=source"] != [mine.pk]
     assert len(ids[f"segment={mine.segment_id}"]) == 2
+
+
+def test_editing_a_reviewed_tag_sends_it_back_to_review(ann1, project, document, cast, label):
+    tag = make_span(project, document, cast["ann1"], label, "lifeline")
+    Annotation.objects.filter(pk=tag.pk).update(status="accepted", reviewer=cast["reviewer"])
+    response = ann1.patch(f"/api/annotations/{tag.pk}/", {"note": "changed my mind"}, format="json",
+                          HTTP_IF_MATCH=f'"{tag.pk}.1"')
+    assert response.status_code == 200
+    assert response.json()["status"] == "pending"
+
+
+def test_a_reviewers_own_tag_does_not_block_their_gold_tag(project, document, cast, label):
+    from annotate.validation import check_annotation
+
+    segment = document.segments.get(text__startswith="In 2020, when U.S.")
+    Annotation.objects.create(project=project, document=document, segment=segment, annotator=cast["reviewer"],
+                              label=label("sentence_bias", "biased"))
+    gold = Annotation(project=project, document=document, segment=segment, annotator=cast["reviewer"],
+                      label=label("sentence_bias", "non_biased"), gold=True)
+    check_annotation(gold)

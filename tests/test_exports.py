@@ -329,3 +329,24 @@ def test_query_count_is_the_same_for_10_and_200_segments(codebook, cast, fmt):
                 assert fetch(client, project, format=fmt)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_w3c_items_carry_review_status_gold_and_provenance(reviewer, project, tagged, cast):
+    source = tagged["lifeline"]
+    Annotation.objects.filter(pk=source.pk).update(status="accepted", reviewer=cast["reviewer"])
+    gold = Annotation.objects.create(project=project, document=source.document, segment=source.segment,
+                                     annotator=cast["reviewer"], label=source.label, start=source.start,
+                                     end=source.end, quote=source.quote, attributes=source.attributes, gold=True,
+                                     status="accepted", reviewer=cast["reviewer"])
+    gold.provenance.add(source)
+    items = {item["id"]: item for item in json.loads(fetch(reviewer, project, format="w3c"))["first"]["items"]}
+
+    def review_of(annotation):
+        [body] = [b for b in items[f"http://testserver/api/annotations/{annotation.pk}/"]["body"]
+                  if b.get("purpose") == "assessing"]
+        return json.loads(body["value"])
+
+    assert review_of(gold)["gold"] is True
+    assert review_of(gold)["provenance"] == [f"http://testserver/api/annotations/{source.pk}/"]
+    assert (review_of(source)["status"], review_of(source)["reviewer"]) == ("accepted", "reviewer")
+    assert review_of(tagged["cue"])["status"] == "pending"

@@ -86,6 +86,9 @@ class AnnotationViewSet(viewsets.ModelViewSet):
         version = expected_version(self.request, annotation)
         for field, value in serializer.validated_data.items():
             setattr(annotation, field, value)
+        if not annotation.gold and annotation.status != Annotation.Status.PENDING:
+            # The review judged the tag as it was; an edited tag needs reviewing again.
+            annotation.status = Annotation.Status.PENDING
         try:
             save_annotation(annotation, user=self.request.user, expected_version=version)
         except StaleVersion:

@@ -5,8 +5,10 @@ no ``total``, since the count is not known before the stream ends.
 
 Each annotation becomes an ``Annotation`` with these bodies, in order: the
 label key (``purpose: tagging``), the layer key (``classifying``), the
-attributes as a JSON string (``describing``, only if any) and the note
-(``commenting``, only if any). Labels, segment labels and document labels use
+attributes as a JSON string (``describing``, only if any), the note
+(``commenting``, only if any) and the review as a JSON string (``assessing``:
+status, reviewer, reviewed_at, review_note, gold, and ``provenance``, the
+IRIs of the annotators' tags a gold tag came from). Labels, segment labels and document labels use
 ``motivation: tagging``; relations use ``linking``.
 
 Targets point into ``{base_url}/api/documents/{id}/`` with a
@@ -119,6 +121,7 @@ class _Items:
             body.append(_json_body("describing", a["attributes"]))
         if a["note"]:
             body.append({"type": "TextualBody", "purpose": "commenting", "value": a["note"], "format": "text/plain"})
+        body.append(self.review(a))
         relation = a["relation"]
         if relation is not None:
             roles = {role: self.iri(i) if (i := relation.get(role)) is not None else None for role in ROLES}
@@ -134,6 +137,15 @@ class _Items:
             "target": target,
         }
 
+    def review(self, a: ExportAnnotation):
+        """Return the review body: status, reviewer, gold flag and the IRIs of the tags a gold tag came from."""
+        if a["status"] == "pending" and not a["gold"] and a["reviewer"] is None:
+            return PENDING
+        state = {"status": a["status"], "reviewer": a["reviewer"], "reviewed_at": a["reviewed_at"],
+                 "review_note": a["review_note"], "gold": a["gold"],
+                 "provenance": [self.iri(i) for i in a["provenance"]]}
+        return _json_body("assessing", state)
+
     def link(self, a: ExportAnnotation) -> list[str]:
         relation = a["relation"] or {}
         return [self.iri(i) for role in ROLES if (i := relation.get(role)) is not None]
@@ -141,3 +153,8 @@ class _Items:
 
 def _json_body(purpose: str, value: dict) -> dict:
     return {"type": "TextualBody", "purpose": purpose, "value": dumps(value).decode(), "format": "application/json"}
+
+
+# Most tags are unreviewed: their review body is the same bytes every time.
+PENDING = orjson.Fragment(dumps(_json_body("assessing", {"status": "pending", "reviewer": None, "reviewed_at": None,
+                                                         "review_note": "", "gold": False, "provenance": []})))
