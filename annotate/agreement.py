@@ -59,7 +59,8 @@ def alpha(reliability_data, level="nominal"):
     """Return Krippendorff's alpha for coders x units data (None or NaN = missing), or None if undefined."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    data = np.array([[np.nan if value is None else value for value in row] for row in reliability_data], dtype=float)
+    # numpy reads None as NaN with dtype=float, and takes an array as it is, without a Python loop.
+    data = np.array(reliability_data, dtype=float)
     if data.ndim != 2 or data.size == 0:
         return None
     pairable = data[:, (~np.isnan(data)).sum(axis=0) >= 2]
