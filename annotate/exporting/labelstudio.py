@@ -19,11 +19,14 @@ accepts only a member id or ``{"email": ...}`` there and rejects a username;
 the username is kept as ``annotator`` on each annotation instead.
 
 Grouping by annotator needs the whole document's results at once, so the
-writer holds one document's results at a time (a chunk per document).
+writer holds one document's results at a time (a chunk per document), each
+already serialised to bytes.
 """
 
 from collections.abc import Iterable, Iterator
 from html import escape
+
+import orjson
 
 from .common import doc_offsets, dumps
 from .records import DocumentBlock, ExportAnnotation, ExportCodebook, ExportMeta
@@ -41,7 +44,8 @@ def export_labelstudio(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Ite
             for a in segment["annotations"]:
                 start, end = doc_offsets(a, segment)
                 value = {"start": start, "end": end, "text": text[start:end], "labels": [a["label"]]}
-                _group(groups, a).append(_result(a, "labels", value))
+                # Serialised at once: a document's results wait in memory as bytes, not as dicts.
+                _group(groups, a).append(orjson.Fragment(dumps(_result(a, "labels", value))))
         choices: dict[tuple[str, bool, str], dict] = {}
         for a in block["document_annotations"]:
             key = (a["annotator"], a["gold"], a["layer"])
@@ -52,7 +56,7 @@ def export_labelstudio(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Ite
                 _group(groups, a).append(choices[key])
         for a in block["relations"]:
             relation = a["relation"] or {}
-            _group(groups, a).append(
+            _group(groups, a).append(orjson.Fragment(dumps(
                 {
                     "from_id": str(relation.get("content")),
                     "to_id": str(relation.get("source")),
@@ -60,7 +64,7 @@ def export_labelstudio(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Ite
                     "direction": "right",
                     "labels": [a["label"]],
                 }
-            )
+            )))
         task = {
             "id": document["id"],
             "data": {"text": text, "title": document["title"]},
