@@ -7,10 +7,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 
+from annotate.api.permissions import REVIEW_ROLES
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
 from annotate.models import Annotation, Codebook, Document, Membership, Project, Segment, SegmentProgress
-
-REVIEW_ROLES = (Membership.Role.REVIEWER, Membership.Role.MANAGER)
 
 
 def count_of(queryset, outer_field):

@@ -133,7 +133,8 @@ def test_annotation_page_shows_the_source_and_sanitised_guidelines(client, cast,
 def test_annotation_page_escapes_markup_in_the_article(client, cast, project):
     from annotate.importing import import_article
 
-    hostile = import_article(project=project, name="x.txt", raw=b"Title\n\nSaid </script><script>alert(1)</script> ok.\n")
+    raw = b"Title\n\nSaid </script><script>alert(1)</script> ok.\n"
+    hostile = import_article(project=project, name="x.txt", raw=raw)
     page = logged_in(client, cast["ann1"]).get(annotate_url(hostile.document)).content.decode()
     assert "<script>alert(1)" not in page
     assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in page

@@ -252,7 +252,10 @@ SENTENCES = [
     "Short heading",
 ]
 # No capitals, digits, colons or "#", so a fragment can never read as a metadata line.
-FRAGMENTS = st.text(alphabet="abc xyz.!?,;“”‘’\"'()…😀𝔘\xa0\u2003\t-", min_size=1, max_size=15)
+# A fragment has something visible: an all-space body is "no sentences", tested on its own.
+FRAGMENTS = st.text(alphabet="abc xyz.!?,;“”‘’\"'()…😀𝔘\xa0\u2003\t-", min_size=1, max_size=15).filter(
+    lambda fragment: not fragment.isspace()
+)
 SPACE = st.sampled_from([" ", "  ", "\xa0", " \xa0 ", "\t", "\n", " \r\n ", "\u3000"])
 PARAGRAPH_BREAK = st.sampled_from(["\n\n", "\n \n", "\n\xa0\n", "\n\n\n", "\r\n\r\n"])
 

@@ -39,48 +39,57 @@ def export_labelstudio(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Ite
     for block in blocks:
         document = block["document"]
         text = document["text"]
-        groups: dict[tuple[str, bool], list[dict]] = {}
+        results = _Results()
         for segment in block["segments"]:
             for a in segment["annotations"]:
                 start, end = doc_offsets(a, segment)
                 value = {"start": start, "end": end, "text": text[start:end], "labels": [a["label"]]}
-                # Serialised at once: a document's results wait in memory as bytes, not as dicts.
-                _group(groups, a).append(orjson.Fragment(dumps(_result(a, "labels", value))))
-        choices: dict[tuple[str, bool, str], dict] = {}
+                results.add(a, _result(a, "labels", value))
+        choices: dict[tuple[str, bool, str], tuple[ExportAnnotation, dict]] = {}
         for a in block["document_annotations"]:
             key = (a["annotator"], a["gold"], a["layer"])
             if key in choices:
-                choices[key]["value"]["choices"].append(a["label"])
+                choices[key][1]["value"]["choices"].append(a["label"])
             else:
-                choices[key] = _result(a, "choices", {"choices": [a["label"]]})
-                _group(groups, a).append(choices[key])
+                choices[key] = (a, _result(a, "choices", {"choices": [a["label"]]}))
+        for a, result in choices.values():
+            results.add(a, result)
         for a in block["relations"]:
             relation = a["relation"] or {}
-            _group(groups, a).append(orjson.Fragment(dumps(
-                {
-                    "from_id": str(relation.get("content")),
-                    "to_id": str(relation.get("source")),
-                    "type": "relation",
-                    "direction": "right",
-                    "labels": [a["label"]],
-                }
-            )))
+            results.add(a, {
+                "from_id": str(relation.get("content")),
+                "to_id": str(relation.get("source")),
+                "type": "relation",
+                "direction": "right",
+                "labels": [a["label"]],
+            })
         task = {
             "id": document["id"],
             "data": {"text": text, "title": document["title"]},
             "annotations": [
-                {"annotator": annotator, "ground_truth": gold, "was_cancelled": False, "result": results}
-                for (annotator, gold), results in groups.items()
+                {"annotator": annotator, "ground_truth": gold, "was_cancelled": False,
+                 "result": orjson.Fragment(b"[" + serialised + b"]")}
+                for (annotator, gold), serialised in results.groups.items()
             ],
             "predictions": [],
         }
-        yield lead + dumps(task)
+        yield lead
+        yield dumps(task)
         lead = b","
     yield b"]"
 
 
-def _group(groups: dict, a: ExportAnnotation) -> list[dict]:
-    return groups.setdefault((a["annotator"], a["gold"]), [])
+class _Results:
+    """One document's results per (annotator, gold), kept serialised: a growing byte string each."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, bool], bytearray] = {}
+
+    def add(self, a: ExportAnnotation, result: dict) -> None:
+        serialised = self.groups.setdefault((a["annotator"], a["gold"]), bytearray())
+        if serialised:
+            serialised += b","
+        serialised += dumps(result)
 
 
 def _result(a: ExportAnnotation, kind: str, value: dict) -> dict:

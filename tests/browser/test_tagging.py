@@ -21,6 +21,8 @@ def test_keyboard_only_tags_every_layer_and_they_survive_a_reload(login, cast, d
     open_document(page, document)
 
     go_to(page, "In 2020, when U.S. sanctions")
+    assert page.evaluate("document.activeElement.matches('.seg.focus:focus-visible')")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     page.keyboard.press("r")  # Framing: External regulation and reputation
     choose_layer(page, "Loaded language")
     select_words(page, "lifeline")
@@ -99,8 +101,7 @@ def test_bad_input_is_explained_and_nothing_is_sent(login, cast, document):
     page = login("ann1")
     writes = []
     page.on("request", lambda request: writes.append(request.url) if request.method != "GET" else None)
-    open_document(page, document)
-    go_to(page, "In 2020, when U.S. sanctions")
+    open_document(page, document, document.segments.get(text__startswith="In 2020, when U.S.").index)
     choose_layer(page, "Loaded language")
 
     page.keyboard.press("l")
@@ -139,10 +140,10 @@ def test_markup_in_a_note_and_in_the_article_stays_text(login, cast, project, do
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     hostile = import_article(project=project, name="hostile.txt", raw=(
-        "A <script>alert('title')</script> headline\n\n"
-        "Officials said <script>alert('body')</script> the deal was fair. "
-        "Critics wrote <img src=x onerror=alert('img')> in reply.\n"
-    ).encode()).document
+        b"A <script>alert('title')</script> headline\n\n"
+        b"Officials said <script>alert('body')</script> the deal was fair. "
+        b"Critics wrote <img src=x onerror=alert('img')> in reply.\n"
+    )).document
     open_document(page, hostile)
     expect(page.locator("#article")).to_contain_text("<script>alert('body')</script>")
     expect(page.locator("#article")).to_contain_text("<img src=x onerror=alert('img')>")
@@ -224,3 +225,7 @@ def test_page_weight_is_under_budget_and_a_screenshot_is_kept(login, cast, proje
     assert any(url.endswith("annotate.css") for url in sizes)
     assert all(url.startswith(page.url.split("/projects/")[0]) for url in sizes), "no asset from another origin"
     assert page.locator("#sentence-anns .by").all_inner_texts() == ["ann2", "ann1", "ann2"]
+    # "lifeline" carries two overlapping spans: two underlines in two lanes, and a marker for each.
+    overlap = page.locator(".seg.focus .piece", has_text="lifeline").first
+    assert len(overlap.get_attribute("data-ann").split()) == 2
+    assert overlap.evaluate("el => getComputedStyle(el).backgroundImage").count("gradient") == 2

@@ -6,16 +6,16 @@ from playwright.sync_api import expect
 from annotate.models import Annotation, SegmentProgress
 from annotate.services import save_annotation
 from tests.api_helpers import make_span
-from tests.browser.pages import choose_layer, go_to, open_document, select_words, wait_saved
+from tests.browser.pages import choose_layer, open_document, select_words, wait_saved
 
 pytestmark = pytest.mark.browser
 
 
 def test_two_annotators_tag_at_once_and_blind_mode_hides_each_from_the_other(login, cast, document):
+    sentence = document.segments.get(text__startswith="In 2020, when U.S. sanctions").index
     first, second = login("ann1"), login("ann2")
     for page in (first, second):
-        open_document(page, document)
-        go_to(page, "In 2020, when U.S. sanctions")
+        open_document(page, document, sentence)
     first.keyboard.press("1")  # Economic
     second.keyboard.press("r")  # External regulation and reputation
     for page, words, polarity in ((first, "lifeline", "p"), (second, "crippled", "n")):
@@ -46,8 +46,7 @@ def test_two_annotators_tag_at_once_and_blind_mode_hides_each_from_the_other(log
         assert {a["annotator"] for a in seen} == {"ann1" if page is first else "ann2"}
 
     reviewer = login("reviewer")
-    open_document(reviewer, document)
-    go_to(reviewer, "In 2020, when U.S. sanctions")
+    open_document(reviewer, document, sentence)
     assert reviewer.locator("#sentence-anns .ann").count() == 0
     reviewer.check("#show-all")
     reviewer.check("#by-annotator")

@@ -29,6 +29,20 @@ export function offsetIn(el, node, offset) {
   return range.toString().length;
 }
 
+// The DOM boundary (node, offset) at a UTF-16 offset into the text of el.
+export function pointAt(el, offset) {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let node = walker.nextNode();
+  while (node) {
+    if (offset <= node.data.length) return [node, offset];
+    offset -= node.data.length;
+    const next = walker.nextNode();
+    if (!next) return [node, node.data.length];
+    node = next;
+  }
+  return [el, 0];
+}
+
 export function trim(text, start, end) {
   while (start < end && /\s/.test(text[start])) start++;
   while (end > start && /\s/.test(text[end - 1])) end--;

@@ -1,98 +1,18 @@
 // The annotation page: one sentence in focus, every layer of the codebook, keyboard first.
-// Every change is shown at once and queued for the API; the status line says what is not saved yet.
-import { h, human, openForm } from './annotate-forms.js';
-import { call, Queue } from './annotate-sync.js';
-import { offsetIn, pointsToUnits, renderText, trim, unitsToPoints, words } from './annotate-text.js';
+import {
+  doneAndNext, editForm, queue, remove, setDone, useLabel,
+} from './annotate-edit.js';
+import { h, human } from './annotate-forms.js';
+import {
+  $, all, annotators, colorOf, data, describeRelation, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
+  PALETTE, positionOf, refocus, say, segById, segments, short, shown, spanStyle, tagOf, view,
+} from './annotate-state.js';
+import { offsetIn, pointAt, pointsToUnits, renderText, trim, words } from './annotate-text.js';
 
-const $ = (id) => document.getElementById(id);
-const data = JSON.parse($('page-data').textContent);
-const me = data.me;
-const layers = data.codebook.layers;
-const labels = new Map();
-for (const layer of layers) for (const label of layer.labels) labels.set(label.id, { ...label, layer });
-const segments = data.segments;
-const segById = new Map(segments.map((s) => [s.id, s]));
-const anns = new Map(data.annotations.map((a) => [String(a.id), a]));
-const dialog = $('form-dialog');
-const view = { focus: 0, layer: 0, sel: null, caret: null, anchor: null, selError: null, showAll: false, byAnnotator: false };
-const spanStyle = {};
-layers.filter((l) => l.scope === 'span').forEach((l, i) => { spanStyle[l.key] = ['solid', 'dashed', 'dotted'][i % 3]; });
-// Dark enough for 3:1 against the page, so an underline is seen without relying on its hue alone.
-const PALETTE = ['#1f5fa8', '#b3261e', '#1e7a34', '#7b3fa0', '#a35200', '#00707a', '#5d4037', '#c2185b'];
 const OUTSIDE = 'The selected text is outside the focused sentence: nothing was sent. '
   + 'Click the sentence you mean first (or move to it with j/k), then select words in it.';
 const NO_SELECTION = 'Select words in the focused sentence first: drag over them with the mouse, '
   + 'or press → / ← (hold Shift to take in more words).';
-let tempIds = 0;
-let failure = null;
-
-const labelOf = (a) => labels.get(a.label);
-const layerOf = (a) => labelOf(a).layer;
-const focused = () => segments[view.focus];
-const all = () => [...anns.values()];
-const find = (id) => (id == null || id === '' ? null : anns.get(String(id)));
-const mine = (a) => a.annotator === me && !a.deleting;
-const shown = (a) => !a.deleting && (a.annotator === me || view.showAll);
-const short = (text, n = 60) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
-const positionOf = (a) => (a.segment ? segById.get(a.segment).index : -1);
-
-function tagOf(label) {
-  const parts = label.key.split('_');
-  return parts.length > 1 ? parts.map((p) => p[0]).join('').toUpperCase() : label.key[0].toUpperCase() + label.key.slice(1, 3);
-}
-
-function annotators() {
-  return [me, ...[...new Set(all().map((a) => a.annotator))].filter((n) => n !== me).sort()];
-}
-
-function colorOf(a, names) {
-  return view.byAnnotator ? PALETTE[(names || annotators()).indexOf(a.annotator) % PALETTE.length] : labelOf(a).color;
-}
-
-// ---- messages and save status
-
-function say(text, kind = 'error') {
-  const box = $('message');
-  box.textContent = text;
-  box.dataset.kind = kind;
-  box.hidden = !text;
-}
-
-function problem(response, what) {
-  const body = response.data && typeof response.data === 'object' ? response.data : {};
-  const details = Object.entries(body).filter(([key]) => key !== 'current').map(([key, value]) => {
-    const text = [].concat(value).map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(' ');
-    return key === 'detail' || key === 'non_field_errors' ? text : `${human(key.replace('attributes.', ''))}: ${text}`;
-  });
-  failure = `${what}: ${details.join('; ') || `the server answered ${response.status}`}.`;
-  say(failure);
-}
-
-function drawStatus(queue) {
-  const status = $('save-status');
-  const waiting = `${queue.pending} change${queue.pending === 1 ? '' : 's'} waiting`;
-  const [state, text] = queue.timer ? ['offline', `Not saved yet: ${queue.trouble}. Retrying… (${waiting})`]
-    : queue.pending ? ['saving', 'Saving…']
-      : failure ? ['failed', `Not saved: ${failure}`]
-        : ['saved', 'All changes saved'];
-  status.dataset.state = state;
-  status.textContent = text;
-  $('retry').hidden = state !== 'offline';
-  drawLists();
-}
-
-const queue = new Queue(drawStatus);
-
-function send(op) {
-  const done = op.done;
-  op.done = (response) => {
-    failure = null;
-    done(response);
-  };
-  queue.push(op);
-}
-
-// ---- drawing
 
 function buildArticle() {
   const article = $('article');
@@ -109,7 +29,7 @@ function buildArticle() {
     }
     seg.textEl = h('span', { class: 'seg-text' });
     seg.tagsEl = h('span', { class: 'seg-tags', 'aria-hidden': 'true' });
-    seg.el = h('span', { class: 'seg', id: `s${seg.index}`, tabindex: '-1', 'data-id': seg.id }, seg.textEl, seg.tagsEl);
+    seg.el = h('span', { class: 'seg', id: `sentence-${seg.index}`, tabindex: '-1', 'data-id': seg.id }, seg.textEl, seg.tagsEl);
     block.append(seg.el);
   }
 }
@@ -128,7 +48,10 @@ function drawSegment(seg, names = annotators()) {
   }));
   const sel = isFocus && view.sel ? [view.sel.start, view.sel.end] : null;
   const caret = isFocus && view.caret !== null ? words(seg.text)[view.caret] : null;
+  // A save that lands while the user drags a selection redraws the sentence: keep the selection.
+  const kept = isFocus ? nativeRange(seg) : null;
   renderText(seg.textEl, seg.text, marks, sel, caret);
+  if (kept) getSelection().setBaseAndExtent(...pointAt(seg.textEl, kept[0]), ...pointAt(seg.textEl, kept[1]));
   seg.tagsEl.replaceChildren(...here.filter((a) => a.scope !== 'span').map((a) => h('span',
     { class: 'mini', style: { '--c': colorOf(a, names) }, title: labelOf(a).name }, tagOf(labelOf(a)))));
   seg.el.classList.toggle('done', seg.done);
@@ -192,12 +115,16 @@ function drawLabels() {
   const seg = focused();
   const have = new Set(all().filter((a) => mine(a) && layerOf(a) === layer
     && (layer.scope === 'document' || a.segment === seg.id)).map((a) => a.label));
-  const toggles = layer.scope === 'segment' || layer.scope === 'document';
+  // Sentence labels toggle; an article label opens a form each time, so it only shows that it was given.
+  const toggles = layer.scope === 'segment';
   const buttons = layer.labels.map((label) => h('button', {
     type: 'button',
     class: 'label',
     title: [label.definition, label.example && `Example: ${label.example}`].filter(Boolean).join('\n'),
     'aria-pressed': toggles ? String(have.has(label.id)) : null,
+    'aria-description': !toggles && have.has(label.id) ? 'already given' : null,
+    'data-used': !toggles && have.has(label.id) ? 'true' : null,
+    'aria-keyshortcuts': label.hotkey || null,
     style: { '--c': label.color },
     onmousedown: (e) => e.preventDefault(),
     onclick: () => useLabel(label),
@@ -215,11 +142,6 @@ function drawSelection() {
     : 'No words selected.';
 }
 
-function describeRelation(a) {
-  const quote = (id) => (find(id) ? `“${short(find(id).quote, 40)}”` : '(deleted span)');
-  return `${quote(a.relation_content)} → ${quote(a.relation_source)}${a.relation_cue ? `, cue ${quote(a.relation_cue)}` : ''}`;
-}
-
 function highlight(a, on) {
   for (const piece of document.querySelectorAll('.piece[data-ann]')) {
     piece.classList.toggle('hl', on && piece.dataset.ann.split(' ').includes(String(a.id)));
@@ -233,7 +155,7 @@ function item(a, names) {
     .map(([k, v]) => `${human(k)}: ${v === true ? 'yes' : v === false ? 'no' : human(v)}`);
   const what = `${label.name}${a.quote ? ` “${short(a.quote, 30)}”` : ''}`;
   const anchor = a.scope === 'document' && a.segment ? h('button', {
-    type: 'button', class: 'link', onclick: () => focusSegment(positionOf(a)),
+    type: 'button', class: 'link', onclick: () => focusSegment(segments.indexOf(segById.get(a.segment))),
   }, `anchored at sentence ${positionOf(a) + 1}`) : null;
   return h('li', {
     class: `ann${a.pending ? ' pending' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
@@ -282,8 +204,6 @@ function drawLegend() {
   $('legend').replaceChildren(...lines);
 }
 
-// ---- moving and selecting
-
 function focusSegment(i, scroll = true) {
   const old = focused();
   view.focus = Math.max(0, Math.min(segments.length - 1, i));
@@ -327,15 +247,24 @@ function moveCaret(step, extend) {
   drawSelection();
 }
 
-function nativeSelection() {
+// The browser's selection as [start, end] in the sentence's text, if it lies inside it.
+function nativeRange(seg) {
   const native = getSelection();
   if (!native.rangeCount || native.isCollapsed) return null;
   const range = native.getRangeAt(0);
-  if (!$('article').contains(range.commonAncestorContainer)) return null;
+  if (!seg.textEl.contains(range.startContainer) || !seg.textEl.contains(range.endContainer)) return null;
+  return [offsetIn(seg.textEl, range.startContainer, range.startOffset),
+    offsetIn(seg.textEl, range.endContainer, range.endOffset)];
+}
+
+function nativeSelection() {
+  const native = getSelection();
+  if (!native.rangeCount || native.isCollapsed) return null;
+  if (!$('article').contains(native.getRangeAt(0).commonAncestorContainer)) return null;
   const seg = focused();
-  if (!seg.textEl.contains(range.startContainer) || !seg.textEl.contains(range.endContainer)) return { error: OUTSIDE };
-  const [start, end] = trim(seg.text, offsetIn(seg.textEl, range.startContainer, range.startOffset),
-    offsetIn(seg.textEl, range.endContainer, range.endOffset));
+  const range = nativeRange(seg);
+  if (!range) return { error: OUTSIDE };
+  const [start, end] = trim(seg.text, ...range);
   return start < end ? { start, end } : { error: 'Only spaces are selected: select words.' };
 }
 
@@ -356,337 +285,6 @@ function onMouseUp(event) {
   say(result.error || '');
   drawSelection();
 }
-
-// ---- changes: each is shown at once and queued for the API
-
-function create(body, ends = {}) {
-  const label = labels.get(body.label);
-  const a = {
-    id: `new${++tempIds}`, annotator: me, document: data.document, segment: body.segment ?? null,
-    label: label.id, label_key: label.key, layer: label.layer.key, scope: label.layer.scope,
-    start: body.start ?? null, end: body.end ?? null, quote: body.quote || '', attributes: body.attributes || {},
-    note: body.note || '', version: 0, pending: 1,
-    ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])),
-  };
-  anns.set(a.id, a);
-  touched(a);
-  const what = `“${label.name}”${a.quote ? ` on “${short(a.quote, 40)}”` : ''}`;
-  send({
-    skip: () => {
-      if (!Object.values(ends).some((end) => end && end.failed)) return false;
-      anns.delete(a.id);
-      a.failed = true;
-      say(`${what} was not saved: a span it links was refused.`);
-      touched(a);
-      return true;
-    },
-    request: () => ({
-      method: 'POST', url: '/api/annotations/',
-      body: { ...body, ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])) },
-    }),
-    done: (response) => {
-      const temp = a.id;
-      anns.delete(temp);
-      Object.assign(a, response.data, { pending: a.pending - 1 });
-      anns.set(String(a.id), a);
-      for (const other of all()) {
-        for (const key of ['relation_content', 'relation_source', 'relation_cue']) if (other[key] === temp) other[key] = a.id;
-      }
-      touched(a);
-    },
-    fail: (response) => {
-      anns.delete(a.id);
-      a.failed = true;
-      problem(response, `${what} was not saved`);
-      touched(a);
-    },
-  });
-}
-
-function change(a, changes) {
-  const before = Object.fromEntries(Object.keys(changes).map((key) => [key, a[key]]));
-  Object.assign(a, changes);
-  a.pending += 1;
-  touched(a);
-  send({
-    skip: () => a.failed,
-    request: () => ({ method: 'PATCH', url: `/api/annotations/${a.id}/`, body: changes, etag: `"${a.id}.${a.version}"` }),
-    done: (response) => {
-      Object.assign(a, response.data, { pending: a.pending - 1 });
-      touched(a);
-    },
-    fail: (response) => {
-      a.pending -= 1;
-      if (response.status === 412 || response.status === 404) return conflict(a, response);
-      Object.assign(a, before);
-      problem(response, `The change to “${labelOf(a).name}” was not saved`);
-      touched(a);
-    },
-  });
-}
-
-function remove(a) {
-  // The server deletes relations with the span they link; the page follows at once.
-  const links = all().filter((r) => r.scope === 'relation' && [r.relation_content, r.relation_source].includes(a.id));
-  const gone = [a, ...links];
-  gone.forEach((x) => { x.deleting = true; });
-  a.pending += 1;
-  touched(a);
-  const finish = () => {
-    gone.forEach((x) => anns.delete(String(x.id)));
-    for (const r of all()) if (r.relation_cue === a.id) r.relation_cue = null;
-    touched(a);
-  };
-  send({
-    skip: () => a.failed,
-    request: () => ({ method: 'DELETE', url: `/api/annotations/${a.id}/`, etag: `"${a.id}.${a.version}"` }),
-    done: finish,
-    fail: (response) => {
-      a.pending -= 1;
-      if (response.status === 404) return finish();
-      gone.forEach((x) => { x.deleting = false; });
-      if (response.status === 412) return conflict(a, response);
-      problem(response, `“${labelOf(a).name}” was not deleted`);
-      touched(a);
-    },
-  });
-}
-
-function conflict(a, response) {
-  const current = response.data && response.data.current;
-  const name = labelOf(a).name;
-  if (current) {
-    Object.assign(a, current, { deleting: false });
-  } else {
-    anns.delete(String(a.id));
-    a.failed = true;
-  }
-  failure = `“${name}” was ${current ? 'changed' : 'deleted'} by another session`;
-  say(current
-    ? `Conflict: “${name}” was changed elsewhere since this page loaded (it is now at version ${current.version}). `
-      + 'Your change was not applied; the sentence was reloaded with the saved version.'
-    : `Conflict: “${name}” was deleted elsewhere; your change was not applied.`, 'conflict');
-  touched(a);
-  reloadSegment(a.segment || focused().id);
-}
-
-async function reloadSegment(id) {
-  let response;
-  try {
-    response = await call('GET', `/api/segments/${id}/`);
-  } catch {
-    say('The sentence could not be reloaded: no connection. Reload the page when you are back online.');
-    return;
-  }
-  if (!response.ok) return;
-  const seg = segById.get(id);
-  const fresh = new Map(response.data.annotations.map((a) => [String(a.id), a]));
-  for (const a of all()) {
-    if (a.segment === id && typeof a.id === 'number' && !a.pending && !fresh.has(String(a.id))) anns.delete(String(a.id));
-  }
-  for (const [key, a] of fresh) {
-    const local = anns.get(key);
-    if (!local) anns.set(key, a);
-    else if (!local.pending) Object.assign(local, a);
-  }
-  seg.done = response.data.done;
-  drawSegment(seg);
-  drawPanel();
-}
-
-function setDone(seg, value) {
-  if (seg.done === value) return;
-  seg.done = value;
-  drawSegment(seg);
-  drawPanel();
-  send({
-    request: () => ({ method: value ? 'POST' : 'DELETE', url: `/api/segments/${seg.id}/done/` }),
-    done: () => {},
-    fail: (response) => {
-      seg.done = !value;
-      problem(response, `Sentence ${seg.index + 1} was not marked ${value ? 'done' : 'not done'}`);
-      drawSegment(seg);
-      drawPanel();
-    },
-  });
-}
-
-function doneAndNext() {
-  setDone(focused(), true);
-  if (view.focus < segments.length - 1) focusSegment(view.focus + 1);
-  else say('That was the last sentence.', 'info');
-}
-
-// ---- labels of each scope
-
-const needsForm = (layer, label) => layer.attributes.some((s) => s.required || (s.required_for || []).includes(label.key));
-
-function attributeFields(layer, values, labelKey) {
-  return layer.attributes.map((spec) => ({
-    key: `attr:${spec.key}`,
-    name: spec.name || human(spec.key),
-    type: { choice: 'choice', bool: 'bool' }[spec.type] || 'text',
-    choices: spec.choices || [],
-    value: (values || {})[spec.key],
-    required: spec.required ? true : (v) => (spec.required_for || []).includes(labelKey(v)),
-    requiredWhy: spec.required ? null : (v) => `for the label “${human(labelKey(v))}”`,
-  }));
-}
-
-function attributesFrom(layer, values) {
-  const out = {};
-  for (const spec of layer.attributes) {
-    const value = values[`attr:${spec.key}`];
-    if (value !== '' && value !== null && value !== undefined && value !== false) out[spec.key] = value;
-  }
-  return out;
-}
-
-const noteField = (value) => ({ key: 'note', name: 'Note', type: 'note', value: value || '' });
-const sameAttributes = (x, y) => JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y || {}).sort());
-const refocus = () => focused().el.focus({ preventScroll: true });
-
-function useLabel(label) {
-  ({ segment: toggleSentenceLabel, span: tagSpan, document: documentForm, relation: relationForm })[label.layer.scope](label);
-}
-
-function createForm(label, body, intro) {
-  const layer = label.layer;
-  openForm(dialog, {
-    title: `${label.name} · ${layer.name}`,
-    intro,
-    fields: [...attributeFields(layer, {}, () => label.key), noteField('')],
-    submit: 'Add',
-    onSubmit: (v) => {
-      if (body.quote) clearSelection();
-      create({ ...body, attributes: attributesFrom(layer, v), note: v.note });
-    },
-    onClose: refocus,
-  });
-}
-
-function toggleSentenceLabel(label) {
-  const seg = focused();
-  const layer = label.layer;
-  const existing = all().filter((a) => mine(a) && a.segment === seg.id && layerOf(a) === layer);
-  const same = existing.find((a) => a.label === label.id);
-  if (same) return remove(same);
-  if (!layer.multiple && existing.length) return change(existing[0], { label: label.id });
-  const body = { segment: seg.id, label: label.id, attributes: {}, note: '' };
-  if (needsForm(layer, label)) return createForm(label, body, `Sentence ${view.focus + 1}: “${short(seg.text, 120)}”`);
-  create(body);
-}
-
-function tagSpan(label) {
-  const seg = focused();
-  const sel = currentSelection();
-  if (sel.error) return say(sel.error);
-  const body = {
-    segment: seg.id, label: label.id, start: unitsToPoints(seg.text, sel.start), end: unitsToPoints(seg.text, sel.end),
-    quote: seg.text.slice(sel.start, sel.end), attributes: {}, note: '',
-  };
-  say('');
-  if (needsForm(label.layer, label)) return createForm(label, body, `“${body.quote}”`);
-  clearSelection();
-  create(body);
-}
-
-function documentForm(label) {
-  const layer = label.layer;
-  const seg = focused();
-  const single = !layer.multiple && all().find((a) => mine(a) && a.scope === 'document' && layerOf(a) === layer);
-  if (single) return editForm(single, { label: label.id });
-  openForm(dialog, {
-    title: `${label.name} · ${layer.name}`,
-    intro: label.definition,
-    fields: [...attributeFields(layer, {}, () => label.key),
-      { key: 'anchor', name: `Anchor at sentence ${view.focus + 1}: “${short(seg.text, 70)}”`, type: 'bool',
-        help: 'Optional: the sentence where this matters most.' },
-      noteField('')],
-    submit: 'Add',
-    onSubmit: (v) => create({
-      document: data.document, ...(v.anchor ? { segment: seg.id } : {}), label: label.id,
-      attributes: attributesFrom(layer, v), note: v.note,
-    }),
-    onClose: refocus,
-  });
-}
-
-function endpointFields(layer, values, forEdit) {
-  const ends = layer.relation_endpoints || {};
-  const seg = focused();
-  const spans = all().filter((a) => mine(a) && a.scope === 'span' && (!forEdit || typeof a.id === 'number'));
-  const near = (a, b) => (b.segment === seg.id) - (a.segment === seg.id) || positionOf(a) - positionOf(b) || a.start - b.start;
-  const fields = [['content', 'Content: what is attributed', true], ['source', 'Source: who is credited', true],
-    ['cue', 'Cue: the attributing words', false]].map(([role, name, required]) => {
-    const options = spans.filter((a) => !ends[role] || labelOf(a).key === ends[role]).sort(near);
-    const first = options.find((a) => a.segment === seg.id);
-    return {
-      key: role, name, type: 'options', required, placeholder: required ? '— choose —' : '— none —',
-      options: options.map((a) => ({ value: String(a.id), label: `S${positionOf(a) + 1} · “${short(a.quote, 50)}”` })),
-      value: values ? (values[`relation_${role}`] ? String(values[`relation_${role}`]) : '') : first ? String(first.id) : '',
-      count: options.length,
-    };
-  });
-  return fields;
-}
-
-function relationForm(label) {
-  const layer = label.layer;
-  const endpoints = endpointFields(layer, null, false);
-  if (!endpoints[0].count || !endpoints[1].count) {
-    const spanLayer = layers.find((l) => l.scope === 'span' && l.labels.some((x) => x.key === (layer.relation_endpoints || {}).source));
-    return say(`Mark a content span and a source span first${spanLayer ? ` (layer “${spanLayer.name}”)` : ''}, then link them here.`);
-  }
-  const attributes = attributeFields(layer, {}, () => label.key);
-  if (endpoints[0].value && endpoints[1].value && attributes.length) attributes[0].focus = true;
-  openForm(dialog, {
-    title: `${label.name} · ${layer.name}`,
-    intro: label.definition,
-    fields: [...endpoints, ...attributes, noteField('')],
-    submit: 'Link',
-    check: (v) => (v.content && v.content === v.source ? { source: 'Source and content must be different spans.' } : {}),
-    onSubmit: (v) => create(
-      { label: label.id, attributes: attributesFrom(layer, v), note: v.note },
-      { relation_content: find(v.content), relation_source: find(v.source), relation_cue: find(v.cue) }),
-    onClose: refocus,
-  });
-}
-
-function editForm(a, preset = {}) {
-  const label = labelOf(a);
-  const layer = label.layer;
-  const keyOf = (v) => (v.label ? labels.get(Number(v.label)).key : label.key);
-  const fields = [];
-  if (layer.labels.length > 1) {
-    fields.push({ key: 'label', name: 'Label', type: 'options', required: true,
-      options: layer.labels.map((l) => ({ value: String(l.id), label: l.name })), value: String(preset.label || a.label) });
-  }
-  if (layer.scope === 'relation') fields.push(...endpointFields(layer, a, true));
-  fields.push(...attributeFields(layer, a.attributes, keyOf), noteField(a.note));
-  openForm(dialog, {
-    title: `Edit ${label.name}`,
-    intro: a.quote ? `“${a.quote}”` : a.scope === 'relation' ? describeRelation(a) : layer.name,
-    fields,
-    check: (v) => (v.content && v.content === v.source ? { source: 'Source and content must be different spans.' } : {}),
-    onSubmit: (v) => {
-      const changes = {};
-      if (v.label && Number(v.label) !== a.label) changes.label = Number(v.label);
-      for (const role of layer.scope === 'relation' ? ['content', 'source', 'cue'] : []) {
-        const id = v[role] ? Number(v[role]) : null;
-        if (id !== a[`relation_${role}`]) changes[`relation_${role}`] = id;
-      }
-      const attributes = attributesFrom(layer, v);
-      if (!sameAttributes(attributes, a.attributes)) changes.attributes = attributes;
-      if (v.note !== (a.note || '')) changes.note = v.note;
-      if (Object.keys(changes).length) change(a, changes);
-      else say('Nothing changed.', 'info');
-    },
-    onClose: refocus,
-  });
-}
-
-// ---- keyboard
 
 function setLayer(i) {
   view.layer = (i + layers.length) % layers.length;
@@ -749,8 +347,6 @@ function onKey(event) {
   event.preventDefault();
 }
 
-// ---- start
-
 function start() {
   buildArticle();
   $('layer-tabs').replaceChildren(...layers.map((layer, i) => h('button', {
@@ -773,10 +369,12 @@ function start() {
   addEventListener('beforeunload', (event) => {
     if (queue.pending) event.preventDefault();
   });
+  // The hash (#s12) names no element, so the browser leaves scrolling to focusSegment.
   const fromHash = segments.findIndex((s) => `#s${s.index}` === location.hash);
   const firstOpen = segments.findIndex((s) => !s.done);
   drawAll();
   focusSegment(fromHash >= 0 ? fromHash : Math.max(firstOpen, 0));
 }
 
+Object.assign(hooks, { touched, drawSegment, drawPanel, drawLists, focusSegment, currentSelection, clearSelection });
 if (segments.length) start();

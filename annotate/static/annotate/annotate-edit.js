@@ -1,0 +1,372 @@
+// Changes: each is shown at once and queued for the API; forms ask for what a layer needs first.
+import { human, openForm } from './annotate-forms.js';
+import {
+  $, aliases, all, anns, data, describeRelation, find, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
+  positionOf, refocus, say, segById, segments, short, view,
+} from './annotate-state.js';
+import { call, Queue } from './annotate-sync.js';
+import { unitsToPoints } from './annotate-text.js';
+
+const dialog = $('form-dialog');
+let tempIds = 0;
+let failure = null;
+
+function problem(response, what) {
+  const body = response.data && typeof response.data === 'object' ? response.data : {};
+  const details = Object.entries(body).filter(([key]) => key !== 'current').map(([key, value]) => {
+    const text = [].concat(value).map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(' ');
+    return key === 'detail' || key === 'non_field_errors' ? text : `${human(key.replace('attributes.', ''))}: ${text}`;
+  });
+  failure = `${what}: ${details.join('; ') || `the server answered ${response.status}`}.`;
+  say(failure);
+}
+
+function drawStatus(queue) {
+  const status = $('save-status');
+  const waiting = `${queue.pending} change${queue.pending === 1 ? '' : 's'} waiting`;
+  const [state, text] = queue.timer ? ['offline', `Not saved yet: ${queue.trouble}. Retrying… (${waiting})`]
+    : queue.pending ? ['saving', 'Saving…']
+      : failure ? ['failed', `Not saved: ${failure}`]
+        : ['saved', 'All changes saved'];
+  status.dataset.state = state;
+  status.textContent = text;
+  $('retry').hidden = state !== 'offline';
+  hooks.drawLists();
+}
+
+export const queue = new Queue(drawStatus);
+
+function send(op) {
+  const done = op.done;
+  op.done = (response) => {
+    failure = null;
+    done(response);
+  };
+  queue.push(op);
+}
+
+function create(body, ends = {}) {
+  const label = labels.get(body.label);
+  const a = {
+    id: `new${++tempIds}`, annotator: me, document: data.document, segment: body.segment ?? null,
+    label: label.id, label_key: label.key, layer: label.layer.key, scope: label.layer.scope,
+    start: body.start ?? null, end: body.end ?? null, quote: body.quote || '', attributes: body.attributes || {},
+    note: body.note || '', version: 0, pending: 1,
+    ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])),
+  };
+  anns.set(a.id, a);
+  hooks.touched(a);
+  const what = `“${label.name}”${a.quote ? ` on “${short(a.quote, 40)}”` : ''}`;
+  send({
+    skip: () => {
+      if (!Object.values(ends).some((end) => end && end.failed)) return false;
+      anns.delete(a.id);
+      a.failed = true;
+      say(`${what} was not saved: a span it links was refused.`);
+      hooks.touched(a);
+      return true;
+    },
+    request: () => ({
+      method: 'POST', url: '/api/annotations/',
+      body: { ...body, ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])) },
+    }),
+    done: (response) => {
+      const temp = a.id;
+      anns.delete(temp);
+      Object.assign(a, response.data, { pending: a.pending - 1 });
+      anns.set(String(a.id), a);
+      aliases.set(temp, a);
+      for (const other of all()) {
+        for (const key of ['relation_content', 'relation_source', 'relation_cue']) if (other[key] === temp) other[key] = a.id;
+      }
+      hooks.touched(a);
+    },
+    fail: (response) => {
+      anns.delete(a.id);
+      a.failed = true;
+      problem(response, `${what} was not saved`);
+      hooks.touched(a);
+    },
+  });
+}
+
+function change(a, changes) {
+  const before = Object.fromEntries(Object.keys(changes).map((key) => [key, a[key]]));
+  Object.assign(a, changes);
+  a.pending += 1;
+  hooks.touched(a);
+  send({
+    skip: () => a.failed,
+    request: () => ({ method: 'PATCH', url: `/api/annotations/${a.id}/`, body: changes, etag: `"${a.id}.${a.version}"` }),
+    done: (response) => {
+      Object.assign(a, response.data, { pending: a.pending - 1 });
+      hooks.touched(a);
+    },
+    fail: (response) => {
+      a.pending -= 1;
+      if (response.status === 412 || response.status === 404) return conflict(a, response);
+      Object.assign(a, before);
+      problem(response, `The change to “${labelOf(a).name}” was not saved`);
+      hooks.touched(a);
+    },
+  });
+}
+
+export function remove(a) {
+  // The server deletes relations with the span they link; the page follows at once.
+  const links = all().filter((r) => r.scope === 'relation' && [r.relation_content, r.relation_source].includes(a.id));
+  const gone = [a, ...links];
+  gone.forEach((x) => { x.deleting = true; });
+  a.pending += 1;
+  hooks.touched(a);
+  const finish = () => {
+    gone.forEach((x) => anns.delete(String(x.id)));
+    for (const r of all()) if (r.relation_cue === a.id) r.relation_cue = null;
+    hooks.touched(a);
+  };
+  send({
+    skip: () => a.failed,
+    request: () => ({ method: 'DELETE', url: `/api/annotations/${a.id}/`, etag: `"${a.id}.${a.version}"` }),
+    done: finish,
+    fail: (response) => {
+      a.pending -= 1;
+      if (response.status === 404) return finish();
+      gone.forEach((x) => { x.deleting = false; });
+      if (response.status === 412) return conflict(a, response);
+      problem(response, `“${labelOf(a).name}” was not deleted`);
+      hooks.touched(a);
+    },
+  });
+}
+
+function conflict(a, response) {
+  const current = response.data && response.data.current;
+  const name = labelOf(a).name;
+  if (current) {
+    Object.assign(a, current, { deleting: false });
+  } else {
+    anns.delete(String(a.id));
+    a.failed = true;
+  }
+  failure = `“${name}” was ${current ? 'changed' : 'deleted'} by another session`;
+  say(current
+    ? `Conflict: “${name}” was changed elsewhere since this page loaded (it is now at version ${current.version}). `
+      + 'Your change was not applied; the sentence was reloaded with the saved version.'
+    : `Conflict: “${name}” was deleted elsewhere; your change was not applied.`, 'conflict');
+  hooks.touched(a);
+  reloadSegment(a.segment || focused().id);
+}
+
+async function reloadSegment(id) {
+  let response;
+  try {
+    response = await call('GET', `/api/segments/${id}/`);
+  } catch {
+    say('The sentence could not be reloaded: no connection. Reload the page when you are back online.');
+    return;
+  }
+  if (!response.ok) return;
+  const seg = segById.get(id);
+  const fresh = new Map(response.data.annotations.map((a) => [String(a.id), a]));
+  for (const a of all()) {
+    if (a.segment === id && typeof a.id === 'number' && !a.pending && !fresh.has(String(a.id))) anns.delete(String(a.id));
+  }
+  for (const [key, a] of fresh) {
+    const local = anns.get(key);
+    if (!local) anns.set(key, a);
+    else if (!local.pending) Object.assign(local, a);
+  }
+  seg.done = response.data.done;
+  hooks.drawSegment(seg);
+  hooks.drawPanel();
+}
+
+export function setDone(seg, value) {
+  if (seg.done === value) return;
+  seg.done = value;
+  hooks.drawSegment(seg);
+  hooks.drawPanel();
+  send({
+    request: () => ({ method: value ? 'POST' : 'DELETE', url: `/api/segments/${seg.id}/done/` }),
+    done: () => {},
+    fail: (response) => {
+      seg.done = !value;
+      problem(response, `Sentence ${seg.index + 1} was not marked ${value ? 'done' : 'not done'}`);
+      hooks.drawSegment(seg);
+      hooks.drawPanel();
+    },
+  });
+}
+
+export function doneAndNext() {
+  setDone(focused(), true);
+  if (view.focus < segments.length - 1) hooks.focusSegment(view.focus + 1);
+  else say('That was the last sentence.', 'info');
+}
+
+const needsForm = (layer, label) => layer.attributes.some((s) => s.required || (s.required_for || []).includes(label.key));
+
+function attributeFields(layer, values, labelKey) {
+  return layer.attributes.map((spec) => ({
+    key: `attr:${spec.key}`,
+    name: spec.name || human(spec.key),
+    type: { choice: 'choice', bool: 'bool' }[spec.type] || 'text',
+    choices: spec.choices || [],
+    value: (values || {})[spec.key],
+    required: spec.required ? true : (v) => (spec.required_for || []).includes(labelKey(v)),
+    requiredWhy: spec.required ? null : (v) => `for the label “${human(labelKey(v))}”`,
+  }));
+}
+
+function attributesFrom(layer, values) {
+  const out = {};
+  for (const spec of layer.attributes) {
+    const value = values[`attr:${spec.key}`];
+    if (value !== '' && value !== null && value !== undefined && value !== false) out[spec.key] = value;
+  }
+  return out;
+}
+
+const titleOf = (label) => (label.name === label.layer.name ? label.name : `${label.name} · ${label.layer.name}`);
+const noteField = (value) => ({ key: 'note', name: 'Note', type: 'note', value: value || '' });
+const sameAttributes = (x, y) => JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y || {}).sort());
+
+export function useLabel(label) {
+  ({ segment: toggleSentenceLabel, span: tagSpan, document: documentForm, relation: relationForm })[label.layer.scope](label);
+}
+
+function createForm(label, body, intro) {
+  const layer = label.layer;
+  openForm(dialog, {
+    title: titleOf(label),
+    intro,
+    fields: [...attributeFields(layer, {}, () => label.key), noteField('')],
+    submit: 'Add',
+    onSubmit: (v) => {
+      if (body.quote) hooks.clearSelection();
+      create({ ...body, attributes: attributesFrom(layer, v), note: v.note });
+    },
+    onClose: refocus,
+  });
+}
+
+function toggleSentenceLabel(label) {
+  const seg = focused();
+  const layer = label.layer;
+  const existing = all().filter((a) => mine(a) && a.segment === seg.id && layerOf(a) === layer);
+  const same = existing.find((a) => a.label === label.id);
+  if (same) return remove(same);
+  if (!layer.multiple && existing.length) return change(existing[0], { label: label.id });
+  const body = { segment: seg.id, label: label.id, attributes: {}, note: '' };
+  if (needsForm(layer, label)) return createForm(label, body, `Sentence ${view.focus + 1}: “${short(seg.text, 120)}”`);
+  create(body);
+}
+
+function tagSpan(label) {
+  const seg = focused();
+  const sel = hooks.currentSelection();
+  if (sel.error) return say(sel.error);
+  const body = {
+    segment: seg.id, label: label.id, start: unitsToPoints(seg.text, sel.start), end: unitsToPoints(seg.text, sel.end),
+    quote: seg.text.slice(sel.start, sel.end), attributes: {}, note: '',
+  };
+  say('');
+  if (needsForm(label.layer, label)) return createForm(label, body, `“${body.quote}”`);
+  hooks.clearSelection();
+  create(body);
+}
+
+function documentForm(label) {
+  const layer = label.layer;
+  const seg = focused();
+  const single = !layer.multiple && all().find((a) => mine(a) && a.scope === 'document' && layerOf(a) === layer);
+  if (single) return editForm(single, { label: label.id });
+  openForm(dialog, {
+    title: titleOf(label),
+    intro: label.definition,
+    fields: [...attributeFields(layer, {}, () => label.key),
+      { key: 'anchor', name: `Anchor at sentence ${view.focus + 1}: “${short(seg.text, 70)}”`, type: 'bool',
+        help: 'Optional: the sentence where this matters most.' },
+      noteField('')],
+    submit: 'Add',
+    onSubmit: (v) => create({
+      document: data.document, ...(v.anchor ? { segment: seg.id } : {}), label: label.id,
+      attributes: attributesFrom(layer, v), note: v.note,
+    }),
+    onClose: refocus,
+  });
+}
+
+function endpointFields(layer, values, forEdit) {
+  const ends = layer.relation_endpoints || {};
+  const seg = focused();
+  const spans = all().filter((a) => mine(a) && a.scope === 'span' && (!forEdit || typeof a.id === 'number'));
+  const near = (a, b) => (b.segment === seg.id) - (a.segment === seg.id) || positionOf(a) - positionOf(b) || a.start - b.start;
+  const fields = [['content', 'Content: what is attributed', true], ['source', 'Source: who is credited', true],
+    ['cue', 'Cue: the attributing words', false]].map(([role, name, required]) => {
+    const options = spans.filter((a) => !ends[role] || labelOf(a).key === ends[role]).sort(near);
+    const first = options.find((a) => a.segment === seg.id);
+    return {
+      key: role, name, type: 'options', required, placeholder: required ? '— choose —' : '— none —',
+      options: options.map((a) => ({ value: String(a.id), label: `S${positionOf(a) + 1} · “${short(a.quote, 50)}”` })),
+      value: values ? (values[`relation_${role}`] ? String(values[`relation_${role}`]) : '') : first ? String(first.id) : '',
+      count: options.length,
+    };
+  });
+  return fields;
+}
+
+function relationForm(label) {
+  const layer = label.layer;
+  const endpoints = endpointFields(layer, null, false);
+  if (!endpoints[0].count || !endpoints[1].count) {
+    const spanLayer = layers.find((l) => l.scope === 'span' && l.labels.some((x) => x.key === (layer.relation_endpoints || {}).source));
+    return say(`Mark a content span and a source span first${spanLayer ? ` (layer “${spanLayer.name}”)` : ''}, then link them here.`);
+  }
+  const attributes = attributeFields(layer, {}, () => label.key);
+  if (endpoints[0].value && endpoints[1].value && attributes.length) attributes[0].focus = true;
+  openForm(dialog, {
+    title: titleOf(label),
+    intro: label.definition,
+    fields: [...endpoints, ...attributes, noteField('')],
+    submit: 'Link',
+    check: (v) => (v.content && v.content === v.source ? { source: 'Source and content must be different spans.' } : {}),
+    onSubmit: (v) => create(
+      { label: label.id, attributes: attributesFrom(layer, v), note: v.note },
+      { relation_content: find(v.content), relation_source: find(v.source), relation_cue: find(v.cue) }),
+    onClose: refocus,
+  });
+}
+
+export function editForm(a, preset = {}) {
+  const label = labelOf(a);
+  const layer = label.layer;
+  const keyOf = (v) => (v.label ? labels.get(Number(v.label)).key : label.key);
+  const fields = [];
+  if (layer.labels.length > 1) {
+    fields.push({ key: 'label', name: 'Label', type: 'options', required: true,
+      options: layer.labels.map((l) => ({ value: String(l.id), label: l.name })), value: String(preset.label || a.label) });
+  }
+  if (layer.scope === 'relation') fields.push(...endpointFields(layer, a, true));
+  fields.push(...attributeFields(layer, a.attributes, keyOf), noteField(a.note));
+  openForm(dialog, {
+    title: `Edit ${label.name}`,
+    intro: a.quote ? `“${a.quote}”` : a.scope === 'relation' ? describeRelation(a) : layer.name,
+    fields,
+    check: (v) => (v.content && v.content === v.source ? { source: 'Source and content must be different spans.' } : {}),
+    onSubmit: (v) => {
+      const changes = {};
+      if (v.label && Number(v.label) !== a.label) changes.label = Number(v.label);
+      for (const role of layer.scope === 'relation' ? ['content', 'source', 'cue'] : []) {
+        const id = v[role] ? Number(v[role]) : null;
+        if (id !== a[`relation_${role}`]) changes[`relation_${role}`] = id;
+      }
+      const attributes = attributesFrom(layer, v);
+      if (!sameAttributes(attributes, a.attributes)) changes.attributes = attributes;
+      if (v.note !== (a.note || '')) changes.note = v.note;
+      if (Object.keys(changes).length) change(a, changes);
+      else say('Nothing changed.', 'info');
+    },
+    onClose: refocus,
+  });
+}
