@@ -27,7 +27,8 @@ def sentence_link(project, segments, ids):
     if not ids:
         return None
     if len(ids) == 1:
-        return f"{reverse('project-list')}projects/{project.slug}/documents/{segments[ids[0]][0]}/?segment={ids[0]}"
+        document_id, index = segments[ids[0]][:2]
+        return f"{reverse('annotate-document', args=[project.slug, document_id])}#s{index}"
     linked = ",".join(str(segment) for segment in ids[:MAX_LINKED_SENTENCES])
     return f"{reverse('dashboard-sentences', args=[project.slug])}?ids={linked}"
 
@@ -145,6 +146,6 @@ def dashboard_sentences(request, slug):
         .prefetch_related(Prefetch("annotations", queryset=tags, to_attr="tags"))
     )
     for segment in segments:
-        segment.href = sentence_link(project, {segment.pk: (segment.document_id,)}, [segment.pk])
+        segment.href = sentence_link(project, {segment.pk: (segment.document_id, segment.index)}, [segment.pk])
     return render(request, "annotate/dashboard_sentences.html",
                   {"project": project, "segments": segments, "truncated": len(ids) > MAX_LINKED_SENTENCES})
