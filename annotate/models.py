@@ -290,6 +290,10 @@ class Annotation(models.Model):
     provenance = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="gold_versions", help_text="Tags this gold tag came from."
     )
+    client_key = models.UUIDField(
+        null=True, blank=True, editable=False,
+        help_text="Chosen by the client that created the tag, so a retried create does not make a second one.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
@@ -304,6 +308,10 @@ class Annotation(models.Model):
             models.CheckConstraint(
                 condition=(Q(start__isnull=True) & Q(end__isnull=True)) | Q(start__lt=models.F("end")),
                 name="annotation_span_start_before_end",
+            ),
+            models.UniqueConstraint(
+                fields=["annotator", "client_key"], condition=Q(client_key__isnull=False),
+                name="one_annotation_per_client_key",
             ),
         ]
 

@@ -282,3 +282,16 @@ def test_a_reviewers_own_tag_does_not_block_their_gold_tag(project, document, ca
     gold = Annotation(project=project, document=document, segment=segment, annotator=cast["reviewer"],
                       label=label("sentence_bias", "non_biased"), gold=True)
     check_annotation(gold)
+
+
+def test_a_retried_create_with_the_same_client_key_makes_one_annotation(ann1, sentence, label, cast):
+    body = {"segment": sentence.pk, "label": label("sentence_bias", "biased").pk,
+            "client_key": "5f0c7a52-3f5e-4c2e-9a57-0d6b7f0e9b11"}
+    first = post(ann1, body)
+    again = post(ann1, body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert Annotation.objects.count() == 1
+    # Another annotator's key is theirs alone.
+    assert post(client_for(cast["ann2"]), body).status_code == 201
+    assert post(ann1, {**body, "client_key": "not-a-uuid"}).json() == {"client_key": ["Must be a valid UUID."]}

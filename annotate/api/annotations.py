@@ -1,10 +1,12 @@
 """Annotations over the API: scoped reads, checked writes, optimistic locking with ETag/If-Match."""
 
 import re
+import uuid
 
 import django_filters
 from django.db.models import Q
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, status, viewsets
+from rest_framework.response import Response
 
 from annotate.api.exceptions import PreconditionFailed, PreconditionRequired
 from annotate.api.permissions import IsOwnerOrReadOnly
@@ -76,7 +78,21 @@ class AnnotationViewSet(viewsets.ModelViewSet):
         serializer.instance = save_annotation(annotation, user=self.request.user)
 
     def create(self, request, *args, **kwargs):
+        repeated = self.repeated_create(request)
+        if repeated is not None:
+            return with_etag(Response(self.get_serializer(repeated).data, status=status.HTTP_200_OK))
         return with_etag(super().create(request, *args, **kwargs))
+
+    def repeated_create(self, request):
+        """Return the annotation an earlier request with the same client_key made, if any."""
+        key = request.data.get("client_key") if hasattr(request.data, "get") else None
+        if not key:
+            return None
+        try:
+            key = uuid.UUID(str(key))
+        except ValueError:
+            return None  # the serializer reports the bad value
+        return self.get_queryset().filter(annotator=request.user, client_key=key).first()
 
     def update(self, request, *args, **kwargs):
         return with_etag(super().update(request, *args, **kwargs))

@@ -107,17 +107,23 @@ class AnnotationSerializer(serializers.ModelSerializer):
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     version = serializers.IntegerField(required=False, help_text="The version you edited (or send If-Match).")
+    client_key = serializers.UUIDField(
+        required=False, allow_null=True, write_only=True,
+        help_text="A UUID you choose when creating: sending the same create again returns the first one (200).",
+    )
 
     class Meta:
         model = Annotation
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
                   "start", "end", "quote", "attributes", "note", "relation_content", "relation_source",
                   "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold", "version",
-                  "created_at", "modified_at"]
+                  "client_key", "created_at", "modified_at"]
         read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
 
     def validate(self, data):
         data.pop("version", None)
+        if self.instance is not None:
+            data.pop("client_key", None)
         instance = self.instance or Annotation(annotator=self.context["request"].user)
         if self.instance is not None:
             for locked in ("document", "segment"):

@@ -27,7 +27,7 @@ mark{background:transparent;color:inherit;padding:0 0 1px;border:0 solid #999;bo
 mark mark{padding-bottom:5px}
 mark mark mark{padding-bottom:9px}
 mark mark mark mark{padding-bottom:13px}
-.badge{font:.72em/1.2 system-ui,sans-serif;border:1px solid #999;border-radius:3px;padding:0 .3em;
+.badge{font:.72rem/1.2 system-ui,sans-serif;border:1px solid #999;border-radius:3px;padding:0 .3em;
   margin-left:.25em;white-space:nowrap}
 sup.ref{font:.7em system-ui,sans-serif;margin-left:.15em}
 sup.ref a,a.back{text-decoration:none}
