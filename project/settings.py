@@ -163,6 +163,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "annotate.api.exceptions.exception_handler",
     "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("DJANGO_TOKEN_RATE", "20/min")},
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

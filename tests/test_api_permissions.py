@@ -197,3 +197,16 @@ def test_session_clients_need_a_csrf_token(cast, document, label):
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert not Annotation.objects.exists()
+
+
+def test_token_requests_are_throttled(cast, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/min"})
+    cache.clear()
+    client = client_for()
+    codes = [client.post("/api/token/", {"username": "ann1", "password": "wrong"}, format="json").status_code
+             for _ in range(4)]
+    cache.clear()
+    assert codes == [400, 400, 400, 429]

@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from annotate.api.exceptions import Conflict
@@ -131,6 +132,8 @@ class TokenView(APIView):
     """Get an API token for scripts (POST username and password), or revoke yours (DELETE)."""
 
     permission_classes = [permissions.AllowAny]
+    # Password guessing through the token endpoint is slowed down per client address.
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(request=TokenRequestSerializer, responses={200: {"type": "object",
