@@ -23,6 +23,24 @@ from annotate.reviewing import ACTIONS, ReviewError, review_annotations, review_
 from annotate.services import save_annotation
 
 
+class ProjectScopedAdmin(admin.ModelAdmin):
+    """Show staff who are not superusers only the rows of projects where they hold one of `roles`."""
+
+    project_path = "project"
+    roles = (Membership.Role.MANAGER,)
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        projects = Membership.objects.filter(user=request.user, role__in=self.roles).values("project")
+        return rows.filter(**{f"{self.project_path}__in": projects})
+
+
+class ReviewScopedAdmin(ProjectScopedAdmin):
+    roles = (Membership.Role.REVIEWER, Membership.Role.MANAGER)
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "url"]
@@ -71,7 +89,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ProjectScopedAdmin):
+    project_path = "pk"
     list_display = ["name", "slug", "codebook", "blind", "annotators_per_segment", "created_at"]
     list_filter = ["blind", "codebook"]
     search_fields = ["name", "slug", "description"]
@@ -80,14 +99,14 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ProjectScopedAdmin):
     list_display = ["user", "project", "role"]
     list_filter = ["role", "project"]
     search_fields = ["user__username", "project__name"]
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ProjectScopedAdmin):
     list_display = ["title", "project", "source", "author", "published_at", "imported_at"]
     list_filter = ["project", "source", "language"]
     search_fields = ["title", "author", "standfirst", "filename"]
@@ -96,7 +115,8 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(ReviewScopedAdmin):
+    project_path = "document__project"
     list_display = ["document", "index", "kind", "paragraph", "start", "end", "text"]
     list_filter = ["kind", "document__project", "document"]
     search_fields = ["text"]
@@ -217,14 +237,16 @@ def versions_of(data):
 
 
 @admin.register(SegmentProgress)
-class SegmentProgressAdmin(admin.ModelAdmin):
+class SegmentProgressAdmin(ReviewScopedAdmin):
+    project_path = "segment__document__project"
     list_display = ["segment", "annotator", "done_at"]
     list_filter = ["segment__document__project", "annotator"]
     list_select_related = ["segment", "annotator"]
 
 
 @admin.register(SegmentComment)
-class SegmentCommentAdmin(admin.ModelAdmin):
+class SegmentCommentAdmin(ReviewScopedAdmin):
+    project_path = "segment__document__project"
     list_display = ["segment", "author", "created_at", "text"]
     list_filter = [("segment__document__project", admin.RelatedOnlyFieldListFilter), "author"]
     search_fields = ["text"]

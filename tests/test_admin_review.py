@@ -160,3 +160,37 @@ def test_saving_in_the_admin_moves_the_version_on(admin_client, tags):
     response = admin_client.post(f"{CHANGELIST}{tag.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Annotation.objects.get(pk=tag.pk).version == 2
+
+
+@pytest.mark.parametrize(("model", "user", "sees_own_project"), [
+    ("document", "manager", True), ("document", "reviewer", False), ("project", "manager", True),
+    ("membership", "manager", True), ("segment", "reviewer", True), ("segment", "ann1", False),
+    ("segmentprogress", "reviewer", True), ("segmentcomment", "reviewer", True),
+])
+def test_staff_see_other_models_only_for_projects_they_run(document, cast, codebook, model, user, sees_own_project):
+    from annotate.importing import import_article
+    from annotate.models import SegmentComment, SegmentProgress
+
+    elsewhere = Project.objects.create(slug="elsewhere", name="Elsewhere", codebook=codebook)
+    other = import_article(project=elsewhere, name="o.txt", raw=b"Other title\n\nOther sentence.").document
+    Membership.objects.create(project=elsewhere, user=cast["outsider"], role="manager")
+    for segment in (document.segments.first(), other.segments.first()):
+        SegmentProgress.objects.create(segment=segment, annotator=cast["outsider"])
+        SegmentComment.objects.create(segment=segment, author=cast["outsider"], text="note")
+    member = cast[user]
+    member.is_staff = True
+    member.save()
+    member.user_permissions.add(*Permission.objects.filter(codename=f"view_{model}"))
+    client = Client()
+    client.force_login(member)
+    response = client.get(f"/admin/annotate/{model}/")
+    assert response.status_code == 200
+    projects = set()
+    for row in response.context["cl"].result_list:
+        project = row if model == "project" else getattr(row, "project", None)
+        if project is None:
+            segment = row if model == "segment" else row.segment
+            project = segment.document.project
+        projects.add(project.slug)
+    assert "elsewhere" not in projects
+    assert ("telesur" in projects) == sees_own_project
