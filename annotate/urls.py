@@ -5,6 +5,7 @@ from annotate import views
 urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("projects/<slug:slug>/", views.document_list, name="document-list"),
+    path("projects/<slug:slug>/import/", views.import_documents, name="document-import"),
     path("projects/<slug:slug>/documents/<int:pk>/", views.annotate_document, name="annotate-document"),
     path("", include("annotate.urls_review")),
 ]

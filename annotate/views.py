@@ -1,15 +1,32 @@
-"""HTML pages: projects, documents, and the annotation page."""
+"""HTML pages: projects, documents (with their exports and article import), and the annotation page."""
 
 import markdown
 import nh3
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from annotate.api.permissions import REVIEW_ROLES
+from annotate.api.permissions import REVIEW_ROLES, role_in
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
-from annotate.models import Annotation, Codebook, Document, Membership, Project, Segment, SegmentProgress
+from annotate.exporting import FORMATS
+from annotate.importing import ArticleImportError, import_article
+from annotate.models import (
+    Annotation,
+    Codebook,
+    Document,
+    Membership,
+    Project,
+    Segment,
+    SegmentComment,
+    SegmentProgress,
+)
+
+GOLD_FORMATS = ("html", "json")
 
 
 def count_of(queryset, outer_field):
@@ -67,14 +84,56 @@ def document_list(request, slug):
             done_count=count_of(SegmentProgress.objects.filter(annotator=request.user), "segment__document"),
         )
     )
-    team = team_progress(request.user, project, documents) if project.role in REVIEW_ROLES else None
-    return render(request, "annotate/document_list.html", {"project": project, "documents": documents, "team": team})
+    reviewing = project.role in REVIEW_ROLES
+    return render(request, "annotate/document_list.html", {
+        "project": project,
+        "documents": documents,
+        "team": team_progress(request.user, project, documents) if reviewing else None,
+        "formats": FORMATS.values(),
+        "gold_formats": [FORMATS[key] for key in GOLD_FORMATS] if reviewing else [],
+        "max_bytes": settings.ARTICLE_MAX_BYTES,
+    })
+
+
+def report_import(request, project, upload):
+    """Import one uploaded article and add a message saying what became of it."""
+    limit = settings.ARTICLE_MAX_BYTES
+    try:
+        if upload.size > limit:
+            # Refused before reading, so an oversized upload is never held in memory whole.
+            raise ArticleImportError(upload.name, f"file is {upload.size:,} bytes, over the {limit:,}-byte limit")
+        result = import_article(project=project, name=upload.name, raw=upload.read(), user=request.user)
+    except ArticleImportError as error:
+        messages.error(request, str(error))
+        return
+    document = result.document
+    if result.created:
+        messages.success(request, f"imported {upload.name}: {document.segments.count()} sentences")
+    else:
+        messages.warning(request, f"skipped {upload.name}: same text already imported as document {document.pk}")
+
+
+@login_required
+@require_POST
+def import_documents(request, slug):
+    """Import uploaded .txt and .md articles into a project, each file in its own transaction."""
+    project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
+    if role_in(request, project.pk) != Membership.Role.MANAGER:
+        raise PermissionDenied("only a manager of the project may import articles")
+    uploads = request.FILES.getlist("files")
+    if not uploads:
+        messages.error(request, "Nothing imported: choose one or more .txt or .md files.")
+    for upload in uploads:
+        report_import(request, project, upload)
+    return redirect("document-list", slug=project.slug)
 
 
 def page_data(request, project, document, codebook):
     """Return what the annotation page starts from: codebook, sentences, and the annotations I may see."""
     done = SegmentProgress.objects.filter(segment=OuterRef("pk"), annotator=request.user)
-    segments = document.segments.annotate(done=Exists(done)).values("id", "index", "kind", "paragraph", "text", "done")
+    segments = document.segments.annotate(
+        done=Exists(done), comment_count=count_of(SegmentComment.objects.visible_to(request.user), "segment"),
+    ).values("id", "index", "kind", "paragraph", "text", "done", "comment_count")
     annotations = (
         Annotation.objects.visible_to(request.user)
         .filter(document=document)
@@ -92,6 +151,20 @@ def page_data(request, project, document, codebook):
     }
 
 
+def spaced(values):
+    """Return attribute values as annotators read them: words apart, not joined by underscores."""
+    return [str(value).replace("_", " ") for value in values or []]
+
+
+def guide_layers(codebook):
+    """Return the codebook's layers, each with its attributes spelled for the guidelines."""
+    layers = list(codebook.layers.all())
+    for layer in layers:
+        layer.shown_attributes = [{**spec, "choices": spaced(spec.get("choices")),
+                                   "required_for": spaced(spec.get("required_for"))} for spec in layer.attributes or []]
+    return layers
+
+
 @login_required
 def annotate_document(request, slug, pk):
     """Show the annotation page for one document of a project."""
@@ -103,6 +176,7 @@ def annotate_document(request, slug, pk):
         "project": project,
         "document": document,
         "codebook": codebook,
+        "layers": guide_layers(codebook),
         "guidelines": render_guidelines(project.guidelines),
         "page_data": page_data(request, project, document, codebook),
     })

@@ -178,3 +178,130 @@ def test_page_queries_do_not_grow_with_sentences_or_documents(client, cast, proj
     assert queries_for(client, annotate_url(large)) == before[annotate_url(small)]
     assert after == before
     assert len(page_data(client.get(annotate_url(large)))["annotations"]) == 400
+
+
+def test_document_list_links_every_export_format_per_document_and_for_the_project(client, cast, project, document):
+    from annotate.exporting import FORMATS
+
+    page = logged_in(client, cast["reviewer"]).get("/projects/telesur/").content.decode()
+    base = f"/api/projects/{project.pk}/export/"
+    for key, export_format in FORMATS.items():
+        assert f'href="{base}?format={key}" title="{export_format.description}"' in page
+        assert f'href="{base}?format={key}&amp;document={document.pk}" title="{export_format.description}"' in page
+    for key in ("html", "json"):
+        assert f'href="{base}?format={key}&amp;status=gold"' in page
+        assert f'href="{base}?format={key}&amp;document={document.pk}&amp;status=gold"' in page
+
+
+def test_annotator_export_links_have_no_gold_and_say_they_hold_only_my_tags(client, cast, project, document):
+    page = logged_in(client, cast["ann1"]).get("/projects/telesur/").content.decode()
+    assert f'href="/api/projects/{project.pk}/export/?format=csv&amp;document={document.pk}"' in page
+    assert "status=gold" not in page
+    assert "Exports hold only your own tags." in page
+
+
+def test_the_export_links_work_for_the_document(client, cast, project, document, label):
+    make_span(project, document, cast["ann1"], label, "lifeline")
+    logged_in(client, cast["ann1"])
+    response = client.get(f"/api/projects/{project.pk}/export/?format=csv&document={document.pk}")
+    assert response.status_code == 200 and b"lifeline" in b"".join(response.streaming_content)
+
+
+def upload(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+ARTICLE = b"A new deal\n\nOfficials signed the deal on Monday. Critics said it was rushed.\n"
+
+
+def test_only_the_manager_sees_the_import_form(client, cast, project):
+    form = 'action="/projects/telesur/import/"'
+    assert form in logged_in(client, cast["manager"]).get("/projects/telesur/").content.decode()
+    for name in ("reviewer", "ann1"):
+        assert form not in logged_in(client, cast[name]).get("/projects/telesur/").content.decode()
+
+
+def test_manager_imports_articles_and_a_repeated_text_is_skipped(client, cast, project, document):
+    from tests.conftest import SEED
+
+    logged_in(client, cast["manager"])
+    response = client.post("/projects/telesur/import/", {"files": [
+        upload("deal.md", ARTICLE), upload("again.txt", SEED.read_bytes()),
+    ]}, follow=True)
+    assert response.redirect_chain == [("/projects/telesur/", 302)]
+    page = response.content.decode()
+    imported = Document.objects.get(filename="deal.md")
+    assert (imported.project, imported.title, imported.imported_by) == (project, "A new deal", cast["manager"])
+    assert f"imported deal.md: {imported.segments.count()} sentences" in page
+    assert f"skipped again.txt: same text already imported as document {document.pk}" in page
+    assert Document.objects.count() == 2
+    assert "A new deal" in page  # listed among the documents
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("empty.txt", b"", "empty.txt: file is empty"),
+    ("blank.txt", b"   \n", "blank.txt: file is empty"),
+    ("blob.txt", b"PK\x03\x04\x00\x00binary", "blob.txt: file looks binary"),
+    ("latin.txt", b"Caf\xe9 au lait\n\nUne phrase.\n", "latin.txt: file is not UTF-8 text (byte 0xe9 at position 3)"),
+    ("report.pdf", b"%PDF-1.4", "report.pdf: unsupported file type &#x27;.pdf&#x27; (use .txt or .md)"),
+    ("huge.txt", ARTICLE * 2, f"huge.txt: file is {len(ARTICLE) * 2} bytes, over the 100-byte limit"),
+], ids=["empty", "blank", "binary", "not-utf8", "wrong-type", "too-big"])
+def test_a_bad_file_is_reported_and_nothing_of_it_is_saved(client, cast, project, settings, name, content, problem):
+    settings.ARTICLE_MAX_BYTES = 100
+    logged_in(client, cast["manager"])
+    page = client.post("/projects/telesur/import/", {"files": [upload(name, content)]}, follow=True).content.decode()
+    assert problem in page
+    assert not Document.objects.exists() and not Segment.objects.exists()
+
+
+def test_a_bad_file_does_not_stop_the_good_ones(client, cast, project):
+    logged_in(client, cast["manager"])
+    page = client.post("/projects/telesur/import/", {"files": [
+        upload("bad.txt", b"\xff\xfe"), upload("good.txt", ARTICLE),
+    ]}, follow=True).content.decode()
+    assert "bad.txt: file is not UTF-8 text" in page and "imported good.txt: " in page
+    assert list(Document.objects.values_list("filename", flat=True)) == ["good.txt"]
+
+
+def test_an_import_without_files_says_so(client, cast, project):
+    page = logged_in(client, cast["manager"]).post("/projects/telesur/import/", follow=True).content.decode()
+    assert "Nothing imported: choose one or more .txt or .md files." in page
+
+
+@pytest.mark.parametrize(("user", "status"), [("ann1", 403), ("reviewer", 403), ("outsider", 404)])
+def test_only_a_manager_may_import(client, cast, project, user, status):
+    logged_in(client, cast[user])
+    response = client.post("/projects/telesur/import/", {"files": [upload("deal.txt", ARTICLE)]})
+    assert response.status_code == status
+    assert not Document.objects.exists()
+
+
+def test_import_refuses_get_and_a_post_without_the_csrf_token(cast, project):
+    from django.test import Client
+
+    client = logged_in(Client(enforce_csrf_checks=True), cast["manager"])
+    assert client.get("/projects/telesur/import/").status_code == 405
+    assert client.post("/projects/telesur/import/", {"files": [upload("deal.txt", ARTICLE)]}).status_code == 403
+    assert not Document.objects.exists()
+
+
+def test_guidelines_show_attribute_choices_with_spaces(client, cast, document):
+    page = logged_in(client, cast["ann1"]).get(annotate_url(document)).content.decode()
+    attributes = " ".join(re.findall(r'<p class="attrs">(.*?)</p>', page, re.S))
+    assert "Voice: author, quoted source" in attributes
+    assert "(required for slanted word choice)" in attributes
+    assert "allusion no content" in attributes and "_" not in attributes
+    assert '"quoted_source"' in page  # the codebook data the script reads keeps its keys
+
+
+def test_annotation_page_carries_each_sentence_comment_count(client, cast, document):
+    from annotate.models import SegmentComment
+
+    first = document.segments.first()
+    SegmentComment.objects.create(segment=first, author=cast["reviewer"], text="Is this a quote?")
+    SegmentComment.objects.create(segment=first, author=cast["ann1"], text="Yes, a paraphrase.")
+    data = page_data(logged_in(client, cast["ann2"]).get(annotate_url(document)))
+    counts = {s["id"]: s["comment_count"] for s in data["segments"]}
+    assert counts[first.pk] == 2 and sum(counts.values()) == 2

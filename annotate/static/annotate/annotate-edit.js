@@ -4,7 +4,7 @@ import {
   $, aliases, all, anns, data, describeRelation, find, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
   positionOf, refocus, say, segById, segments, short, view,
 } from './annotate-state.js';
-import { call, Queue } from './annotate-sync.js';
+import { call, newKey, Queue } from './annotate-sync.js';
 import { unitsToPoints } from './annotate-text.js';
 
 const dialog = $('form-dialog');
@@ -57,6 +57,8 @@ function create(body, ends = {}) {
   anns.set(a.id, a);
   hooks.touched(a);
   const what = `“${label.name}”${a.quote ? ` on “${short(a.quote, 40)}”` : ''}`;
+  // One key per tag, kept across retries: the server answers a repeated key with the tag it already made.
+  const key = newKey();
   send({
     skip: () => {
       if (!Object.values(ends).some((end) => end && end.failed)) return false;
@@ -68,7 +70,9 @@ function create(body, ends = {}) {
     },
     request: () => ({
       method: 'POST', url: '/api/annotations/',
-      body: { ...body, ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])) },
+      body: {
+        ...body, client_key: key, ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])),
+      },
     }),
     done: (response) => {
       const temp = a.id;

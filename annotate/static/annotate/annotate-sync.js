@@ -22,6 +22,17 @@ export async function call(method, url, body, etag) {
   return { status: response.status, ok: response.ok, data };
 }
 
+// A key for a create, so a retry of a create whose answer was lost returns the first tag instead of a second.
+// crypto.randomUUID needs HTTPS or localhost; getRandomValues works on plain HTTP too.
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 // 401: the session ended; the change waits until the user logs in again in another tab.
 const RETRY = new Set([401, 408, 429, 502, 503, 504]);
 const MAX_WAIT = 15000;

@@ -2,6 +2,7 @@
 import {
   doneAndNext, editForm, queue, remove, setDone, useLabel,
 } from './annotate-edit.js';
+import { followDiscussion, openDiscussion, setUpDiscussion } from './annotate-discussion.js';
 import { h, human } from './annotate-forms.js';
 import {
   $, all, annotators, colorOf, data, describeRelation, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
@@ -214,6 +215,7 @@ function focusSegment(i, scroll = true) {
   }
   drawSegment(focused());
   drawPanel();
+  followDiscussion(focused());
   const el = focused().el;
   el.focus({ preventScroll: true });
   el.scrollIntoView({ block: scroll ? 'center' : 'nearest' });
@@ -313,6 +315,7 @@ const KEYS = {
   '[': () => setLayer(view.layer - 1),
   '?': () => openPanel('shortcuts'),
   g: () => openPanel('guidelines'),
+  m: openDiscussion,
   Escape: () => { clearSelection(); say(''); focusSegment(view.focus); },
 };
 
@@ -347,6 +350,32 @@ function onKey(event) {
   event.preventDefault();
 }
 
+// Kept per project: a reviewer comparing annotators wants the same view on the next document and after a reload.
+const VIEW_KEY = `annotate.view.${data.project}`;
+
+function storedView() {
+  try {
+    return JSON.parse(localStorage.getItem(VIEW_KEY)) || {};
+  } catch {
+    return {}; // storage blocked or unreadable: the defaults
+  }
+}
+
+function viewOption(id, key) {
+  const box = $(id);
+  view[key] = storedView()[key] === true;
+  box.checked = view[key];
+  box.addEventListener('change', () => {
+    view[key] = box.checked;
+    try {
+      localStorage.setItem(VIEW_KEY, JSON.stringify({ ...storedView(), [key]: box.checked }));
+    } catch {
+      // storage blocked: the choice lasts as long as the page
+    }
+    drawAll();
+  });
+}
+
 function start() {
   buildArticle();
   $('layer-tabs').replaceChildren(...layers.map((layer, i) => h('button', {
@@ -354,9 +383,10 @@ function start() {
   }, layer.name)));
   if (data.role === 'reviewer' || data.role === 'manager' || !data.blind) {
     $('view-options').hidden = false;
-    $('show-all').addEventListener('change', (e) => { view.showAll = e.target.checked; drawAll(); });
-    $('by-annotator').addEventListener('change', (e) => { view.byAnnotator = e.target.checked; drawAll(); });
+    viewOption('show-all', 'showAll');
+    viewOption('by-annotator', 'byAnnotator');
   }
+  setUpDiscussion();
   $('article').addEventListener('mouseup', onMouseUp);
   $('done-button').addEventListener('click', () => setDone(focused(), !focused().done));
   $('retry').addEventListener('click', () => queue.retryNow());
