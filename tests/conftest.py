@@ -1,8 +1,16 @@
 """Shared fixtures: the default codebook, the TeleSUR article and a cast of users."""
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI explores the same examples every run, so a landing never hangs on a new random draw;
+# laptops keep drawing fresh ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "telesur-iran-venezuela-2025-06-09.txt"
