@@ -29,14 +29,19 @@ class ImportResult:
     created: bool  # False when the same text was already in the project
 
 
+def check_size(name, size):
+    """Refuse an article over the size limit, before its bytes are read into memory."""
+    limit = settings.ARTICLE_MAX_BYTES
+    if size > limit:
+        raise ArticleImportError(name, f"file is {size:,} bytes, over the {limit:,}-byte limit")
+
+
 def decode_article(name, raw):
     """Return the text of an uploaded or read file, or raise ArticleImportError."""
     suffix = Path(name).suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise ArticleImportError(name, f"unsupported file type '{suffix or 'none'}' (use .txt or .md)")
-    limit = settings.ARTICLE_MAX_BYTES
-    if len(raw) > limit:
-        raise ArticleImportError(name, f"file is {len(raw):,} bytes, over the {limit:,}-byte limit")
+    check_size(name, len(raw))
     if not raw.strip():
         raise ArticleImportError(name, "file is empty")
     if b"\x00" in raw:
@@ -54,10 +59,7 @@ def read_article(path):
     path = Path(path)
     if not path.is_file():
         raise ArticleImportError(str(path), "no such file")
-    size = path.stat().st_size
-    if size > settings.ARTICLE_MAX_BYTES:
-        limit = settings.ARTICLE_MAX_BYTES
-        raise ArticleImportError(str(path), f"file is {size:,} bytes, over the {limit:,}-byte limit")
+    check_size(str(path), path.stat().st_size)
     return path.read_bytes()
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from annotate.api.permissions import REVIEW_ROLES, role_in
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
 from annotate.exporting import FORMATS
-from annotate.importing import ArticleImportError, import_article
+from annotate.importing import ArticleImportError, check_size, import_article
 from annotate.models import (
     Annotation,
     Codebook,
@@ -97,11 +97,8 @@ def document_list(request, slug):
 
 def report_import(request, project, upload):
     """Import one uploaded article and add a message saying what became of it."""
-    limit = settings.ARTICLE_MAX_BYTES
     try:
-        if upload.size > limit:
-            # Refused before reading, so an oversized upload is never held in memory whole.
-            raise ArticleImportError(upload.name, f"file is {upload.size:,} bytes, over the {limit:,}-byte limit")
+        check_size(upload.name, upload.size)
         result = import_article(project=project, name=upload.name, raw=upload.read(), user=request.user)
     except ArticleImportError as error:
         messages.error(request, str(error))

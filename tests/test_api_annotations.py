@@ -295,3 +295,13 @@ def test_a_retried_create_with_the_same_client_key_makes_one_annotation(ann1, se
     # Another annotator's key is theirs alone.
     assert post(client_for(cast["ann2"]), body).status_code == 201
     assert post(ann1, {**body, "client_key": "not-a-uuid"}).json() == {"client_key": ["Must be a valid UUID."]}
+
+
+def test_upload_over_the_size_limit_is_refused_before_it_is_read(cast, project, settings):
+    settings.ARTICLE_MAX_BYTES = 100
+    upload = SimpleUploadedFile("long.txt", b"A sentence here. " * 20)
+    response = client_for(cast["manager"]).post("/api/documents/", {"project": project.pk, "file": upload},
+                                                 format="multipart")
+    assert response.status_code == 400
+    assert response.json()["file"] == ["long.txt: file is 340 bytes, over the 100-byte limit"]
+    assert not Document.objects.exists()

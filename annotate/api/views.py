@@ -21,7 +21,7 @@ from annotate.api.serializers import (
     SegmentProgressSerializer,
     SegmentSerializer,
 )
-from annotate.importing import ArticleImportError, import_article
+from annotate.importing import ArticleImportError, check_size, import_article
 from annotate.models import Annotation, Document, Project, Segment, SegmentProgress
 
 
@@ -71,6 +71,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
         if role_in(request, project.pk) != "manager":
             raise PermissionDenied(IsManagerForWrites.message)
         try:
+            check_size(file.name, file.size)
             result = import_article(project=project, name=file.name, raw=file.read(),
                                     source_name=upload.validated_data.get("source", ""), user=request.user)
         except ArticleImportError as error:
