@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test bench lint clean
+.PHONY: run test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,6 @@ test: $(VENV)/.dev-deps
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
-
-bench: $(VENV)/.dev-deps
-	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

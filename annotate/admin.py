@@ -1,5 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,26 +25,109 @@ from annotate.models import (
     SegmentProgress,
     Source,
 )
-from annotate.reviewing import ACTIONS, ReviewError, review_annotations, review_roles
-from annotate.services import save_annotation
+from annotate.reviewing import review_annotations
+from annotate.tags import TagError
+
+User = get_user_model()
+
+# How each model that belongs to one project reaches it; codebooks, layers, labels and sources are shared.
+PROJECT_PATHS = {
+    Project: "pk",
+    Membership: "project",
+    Document: "project",
+    Segment: "document__project",
+    Annotation: "project",
+    SegmentProgress: "segment__document__project",
+    SegmentComment: "segment__document__project",
+}
 
 
-class ProjectScopedAdmin(admin.ModelAdmin):
-    """Show staff who are not superusers only the rows of projects where they hold one of `roles`."""
+def admin_projects(user, *, review):
+    """Return a subquery of the project ids whose rows the user may see in the admin, or None for every project."""
+    if user.is_superuser:
+        return None
+    return Membership.projects_where(user, review=review, manage=not review)
+
+
+def admin_users(user):
+    """Return the users a staff member may see: themselves, members of their projects, and users in no project."""
+    users = User._default_manager.all()
+    if user.is_superuser:
+        return users
+    members = Membership.objects.filter(project__in=admin_projects(user, review=True)).values("user")
+    return users.filter(Q(pk=user.pk) | Q(pk__in=members) | ~Q(pk__in=Membership.objects.values("user")))
+
+
+def admin_choices(model, user, *, review):
+    """Return the rows of a related model the user may pick in the admin, or None when they are not limited."""
+    if user.is_superuser:
+        return None
+    if model is User:
+        return admin_users(user)
+    path = PROJECT_PATHS.get(model)
+    if path is None:
+        return None
+    return model._default_manager.filter(**{f"{path}__in": admin_projects(user, review=review)})
+
+
+class ScopedChoicesMixin:
+    """Offer staff who are not superusers only their projects' rows and people in foreign-key choices."""
+
+    review = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(db_field, request, **self.limit_choices(db_field, request, kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return super().formfield_for_manytomany(db_field, request, **self.limit_choices(db_field, request, kwargs))
+
+    def limit_choices(self, db_field, request, kwargs):
+        """Return the form field's arguments with its choices narrowed to what the user may see."""
+        choices = admin_choices(db_field.related_model, request.user, review=self.review)
+        return kwargs if choices is None or "queryset" in kwargs else {**kwargs, "queryset": choices}
+
+
+class ProjectScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """Show staff who are not superusers only the rows of projects they manage (or review, with `review`)."""
 
     project_path = "project"
-    roles = (Membership.Role.MANAGER,)
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        projects = Membership.objects.filter(user=request.user, role__in=self.roles).values("project")
-        return rows.filter(**{f"{self.project_path}__in": projects})
+        projects = admin_projects(request.user, review=self.review)
+        return rows if projects is None else rows.filter(**{f"{self.project_path}__in": projects})
 
 
 class ReviewScopedAdmin(ProjectScopedAdmin):
-    roles = (Membership.Role.REVIEWER, Membership.Role.MANAGER)
+    review = True
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ScopedUserAdmin(UserAdmin):
+    """Django's user admin, showing staff who are not superusers only the people they work with."""
+
+    # Granting rights stays with superusers, so project staff cannot raise their own.
+    privileges = ["is_superuser", "groups", "user_permissions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request) & admin_users(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else [*readonly, *self.privileges]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Source)
@@ -82,7 +171,7 @@ class LabelAdmin(admin.ModelAdmin):
     search_fields = ["key", "name", "definition", "technique"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -101,14 +190,15 @@ class ProjectAdmin(ProjectScopedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ProjectScopedAdmin):
     list_display = ["user", "project", "role"]
-    list_filter = ["role", "project"]
+    list_filter = ["role", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "project__name"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Document)
 class DocumentAdmin(ProjectScopedAdmin):
     list_display = ["title", "project", "source", "author", "published_at", "imported_at"]
-    list_filter = ["project", "source", "language"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter), "source", "language"]
     search_fields = ["title", "author", "standfirst", "filename"]
     readonly_fields = ["text_sha256", "imported_at", "imported_by"]
     date_hierarchy = "published_at"
@@ -118,7 +208,8 @@ class DocumentAdmin(ProjectScopedAdmin):
 class SegmentAdmin(ReviewScopedAdmin):
     project_path = "document__project"
     list_display = ["document", "index", "kind", "paragraph", "start", "end", "text"]
-    list_filter = ["kind", "document__project", "document"]
+    list_filter = ["kind", ("document__project", admin.RelatedOnlyFieldListFilter),
+                   ("document", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text"]
     list_select_related = ["document"]
 
@@ -142,8 +233,16 @@ class ReviewNoteForm(forms.Form):
                            help_text="Kept with each review, e.g. why the tags were rejected.")
 
 
+# The admin's words for each review action: the button, and what the annotations become.
+REVIEW_VERBS = {"accept": "Accept", "reject": "Reject", "dispute": "Dispute", "unaccept": "Un-accept"}
+REVIEW_DONE = {"accept": "accepted", "reject": "rejected", "dispute": "disputed", "unaccept": "un-accepted"}
+
+
 @admin.register(Annotation)
-class AnnotationAdmin(SimpleHistoryAdmin):
+class AnnotationAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
+    """Tags, gold tags and their history, read-only: tags change in the app, and here only by the review actions."""
+
+    review = True
     list_display = ["id", "label", "quote", "sentence", "annotator", "status", "reviewer", "gold", "version"]
     list_filter = [
         ("project", admin.RelatedOnlyFieldListFilter),
@@ -156,23 +255,60 @@ class AnnotationAdmin(SimpleHistoryAdmin):
     ]
     search_fields = ["quote", "note", "review_note"]
     list_select_related = ["label__layer", "annotator", "reviewer", "segment"]
-    raw_id_fields = ["document", "segment", "relation_content", "relation_source", "relation_cue"]
-    # Review fields change only through the review actions, which keep the gold version in step.
-    readonly_fields = ["status", "reviewer", "reviewed_at", "review_note", "gold", "gold_sources", "version",
-                       "created_at", "modified_at"]
-    exclude = ["provenance"]
+    fields = ["project", "document", "segment", "sentence", "label", "start", "end", "quote", "attributes", "note",
+              "relation_content", "relation_source", "relation_cue", "annotator", "status", "reviewer",
+              "reviewed_at", "review_note", "gold", "edited", "gold_sources", "version", "created_at", "modified_at"]
+    # Every field, on the change page and on each history record alike: nothing here saves a tag.
+    readonly_fields = fields
     history_list_display = ["status", "reviewer", "review_note"]
-    actions = ["accept_selected", "reject_selected", "dispute_selected"]
+    actions = ["accept_selected", "reject_selected", "dispute_selected", "unaccept_selected"]
 
     def get_queryset(self, request):
         annotations = super().get_queryset(request)
-        if request.user.is_superuser:
-            return annotations
-        return annotations.filter(project__in=list(review_roles(request.user)))
+        projects = admin_projects(request.user, review=True)
+        return annotations if projects is None else annotations.filter(project__in=projects)
 
-    def save_model(self, request, obj, form, change):
-        # Through the service, so the version moves on and API clients holding the old ETag get 412.
-        save_annotation(obj, user=request.user, expected_version=obj.version if change else None)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request):
+        """Return whether the user reviews in some project, the right the bulk review actions need."""
+        user = request.user
+        return user.is_superuser or Membership.projects_where(user, review=True).exists()
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_history(request, object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.has_history(request, object_id) or not is_id(version_id):
+            raise Http404
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_history(self, request, object_id):
+        """Return whether the annotation, live or deleted, is one whose history the user may read."""
+        object_id = unquote(object_id)
+        if not is_id(object_id):
+            return False
+        projects = admin_projects(request.user, review=True)
+        if projects is None:
+            return True
+        records = Annotation.history.filter(id=object_id)
+        return self.get_queryset(request).filter(pk=object_id).exists() or (
+            records.exists() and not records.exclude(project__in=projects).exists()
+        )
 
     @admin.display(description="sentence")
     def sentence(self, annotation):
@@ -191,19 +327,23 @@ class AnnotationAdmin(SimpleHistoryAdmin):
             (reverse("admin:annotate_annotation_change", args=[a.pk]), a.pk, a.annotator) for a in sources
         )) or "—"
 
-    @admin.action(permissions=["change"], description="Accept selected annotations into the gold version")
+    @admin.action(permissions=["review"], description="Accept selected annotations into the gold version")
     def accept_selected(self, request, queryset):
-        return self.review(request, queryset, "accept")
+        return self.review_selected(request, queryset, "accept")
 
-    @admin.action(permissions=["change"], description="Reject selected annotations")
+    @admin.action(permissions=["review"], description="Reject selected annotations")
     def reject_selected(self, request, queryset):
-        return self.review(request, queryset, "reject")
+        return self.review_selected(request, queryset, "reject")
 
-    @admin.action(permissions=["change"], description="Mark selected annotations disputed")
+    @admin.action(permissions=["review"], description="Mark selected annotations disputed")
     def dispute_selected(self, request, queryset):
-        return self.review(request, queryset, "dispute")
+        return self.review_selected(request, queryset, "dispute")
 
-    def review(self, request, queryset, action):
+    @admin.action(permissions=["review"], description="Un-accept selected annotations, out of the gold version")
+    def unaccept_selected(self, request, queryset):
+        return self.review_selected(request, queryset, "unaccept")
+
+    def review_selected(self, request, queryset, action):
         """Ask for a note, then review every selected annotation at the version shown, or none of them."""
         annotations = list(queryset.select_related("label__layer", "annotator", "segment"))
         form = ReviewNoteForm(request.POST if "apply" in request.POST else None)
@@ -211,20 +351,26 @@ class AnnotationAdmin(SimpleHistoryAdmin):
             return TemplateResponse(request, "annotate/review_admin_confirm.html", {
                 **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                 "annotations": annotations, "action": action, "action_name": f"{action}_selected",
-                "title": f"{action.capitalize()} {len(annotations)} annotation{pluralize(len(annotations))}",
+                "done": REVIEW_DONE[action],
+                "title": f"{REVIEW_VERBS[action]} {len(annotations)} annotation{pluralize(len(annotations))}",
             })
         items = [(a.pk, versions_of(request.POST).get(a.pk, a.version)) for a in annotations]
         try:
             results = review_annotations(reviewer=request.user, items=items, action=action,
                                          note=form.cleaned_data["note"])
-        except ReviewError as error:
+        except TagError as error:
             self.message_user(request, f"Nothing was saved: {error}", level=messages.ERROR)
             return None
         golds = {r.gold.pk for r in results if r.gold}
-        done = f"{ACTIONS[action].capitalize()}: {len(results)} annotation{pluralize(len(results))}"
+        done = f"{REVIEW_DONE[action].capitalize()}: {len(results)} annotation{pluralize(len(results))}"
         gold = f", {len(golds)} gold annotation{pluralize(len(golds))}" if golds else ""
         self.message_user(request, done + gold, level=messages.SUCCESS)
         return None
+
+
+def is_id(value):
+    """Return whether a URL part is a whole number, as every annotation and history id is."""
+    return value.isascii() and value.isdigit()
 
 
 def versions_of(data):
@@ -240,7 +386,8 @@ def versions_of(data):
 class SegmentProgressAdmin(ReviewScopedAdmin):
     project_path = "segment__document__project"
     list_display = ["segment", "annotator", "done_at"]
-    list_filter = ["segment__document__project", "annotator"]
+    list_filter = [("segment__document__project", admin.RelatedOnlyFieldListFilter),
+                   ("annotator", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["segment", "annotator"]
 
 
@@ -248,7 +395,9 @@ class SegmentProgressAdmin(ReviewScopedAdmin):
 class SegmentCommentAdmin(ReviewScopedAdmin):
     project_path = "segment__document__project"
     list_display = ["segment", "author", "created_at", "text"]
-    list_filter = [("segment__document__project", admin.RelatedOnlyFieldListFilter), "author"]
+    list_filter = [("segment__document__project", admin.RelatedOnlyFieldListFilter),
+                   ("author", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text"]
     list_select_related = ["segment", "author"]
-    raw_id_fields = ["segment"]
+    # Not raw_id_fields: that widget names whatever row an id points to, in any project.
+    autocomplete_fields = ["segment"]

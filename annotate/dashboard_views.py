@@ -7,7 +7,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from annotate.api.permissions import REVIEW_ROLES, role_in
+from annotate.api.permissions import role_in
 from annotate.dashboard import (
     agreement_figures,
     attribution_figures,
@@ -16,7 +16,7 @@ from annotate.dashboard import (
     missing_perspectives,
     progress_figures,
 )
-from annotate.models import Annotation, Project, Segment
+from annotate.models import Annotation, Membership, Project, Segment
 
 MAX_LINKED_SENTENCES = 500
 
@@ -107,7 +107,7 @@ def add_charts(figures):
 def review_project(request, slug):
     """Return a project the user reviews or manages: 404 for non-members, 403 for annotators."""
     project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
-    if role_in(request, project.pk) not in REVIEW_ROLES:
+    if not Membership.can_review(role_in(request, project.pk)):
         raise PermissionDenied("the dashboard is for the project's reviewers and managers")
     return project
 

@@ -1,5 +1,7 @@
 """The domain: sources, documents cut into segments, codebooks, projects, annotations."""
 
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -7,6 +9,22 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+
+# Set only by annotate.tags.write_path(): every write to an Annotation row happens inside it.
+IN_WRITE_PATH = ContextVar("in_write_path", default=False)
+
+
+class OutsideWritePath(RuntimeError):
+    """An Annotation was saved, changed or deleted without going through annotate.tags."""
+
+    def __init__(self, what):
+        super().__init__(f"{what} an Annotation outside annotate.tags: use its do_… functions")
+
+
+def require_write_path(what):
+    """Raise OutsideWritePath unless called from inside annotate.tags.write_path()."""
+    if not IN_WRITE_PATH.get():
+        raise OutsideWritePath(what)
 
 
 class Source(models.Model):
@@ -141,6 +159,8 @@ class Membership(models.Model):
         REVIEWER = "reviewer", "reviewer"
         MANAGER = "manager", "manager"
 
+    REVIEWING = (Role.REVIEWER, Role.MANAGER)
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.ANNOTATOR)
@@ -152,9 +172,33 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} in {self.project} as {self.role}"
 
-    @property
-    def can_review(self):
-        return self.role in (self.Role.REVIEWER, self.Role.MANAGER)
+    @classmethod
+    def can_review(cls, role):
+        """Return whether a role (or None, for a non-member) may review tags and see everyone's work."""
+        return role in cls.REVIEWING
+
+    @classmethod
+    def can_manage(cls, role):
+        """Return whether a role (or None) may import documents, restore exports and manage members."""
+        return role == cls.Role.MANAGER
+
+    @classmethod
+    def roles_of(cls, user):
+        """Return {project id: role} for a user; empty for an anonymous one."""
+        if not user.is_authenticated:
+            return {}
+        return dict(cls.objects.filter(user=user).values_list("project_id", "role"))
+
+    @classmethod
+    def projects_where(cls, user, *, review=False, manage=False):
+        """Return a subquery of the ids of the user's projects, limited to those they review or manage."""
+        memberships = cls.objects.filter(user=user)
+        if manage:
+            memberships = memberships.filter(role=cls.Role.MANAGER)
+        elif review:
+            memberships = memberships.filter(role__in=cls.REVIEWING)
+        return memberships.values("project")
+
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -231,15 +275,31 @@ class Segment(models.Model):
 
 
 class AnnotationQuerySet(models.QuerySet):
+    # Bulk writes skip save() and delete(), so they are guarded here as well.
+    def update(self, **kwargs):
+        require_write_path("updated")
+        return super().update(**kwargs)
+
+    def delete(self):
+        require_write_path("deleted")
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        require_write_path("bulk-created")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        require_write_path("bulk-updated")
+        return super().bulk_update(objs, *args, **kwargs)
+
     def visible_to(self, user):
         """Return the annotations the user may see: their own, and others' unless blind mode hides them."""
         if not user.is_authenticated:
             return self.none()
         memberships = Membership.objects.filter(user=user)
-        reviewing = memberships.filter(role__in=[Membership.Role.REVIEWER, Membership.Role.MANAGER])
         open_projects = memberships.filter(project__blind=False)
         return self.filter(
-            Q(project__in=reviewing.values("project"))
+            Q(project__in=Membership.projects_where(user, review=True))
             | Q(project__in=open_projects.values("project"))
             | Q(project__in=memberships.values("project"), annotator=user)
         )
@@ -287,6 +347,9 @@ class Annotation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
     gold = models.BooleanField(default=False, help_text="Part of the adjudicated version.")
+    edited = models.BooleanField(
+        default=False, help_text="Gold only: a reviewer changed the tag while accepting it (edit, then accept)."
+    )
     provenance = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="gold_versions", help_text="Tags this gold tag came from."
     )
@@ -319,22 +382,18 @@ class Annotation(models.Model):
         where = f" '{self.quote}'" if self.quote else ""
         return f"{self.label}{where} by {self.annotator}"
 
+    def save(self, *args, **kwargs):
+        require_write_path("saved")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        require_write_path("deleted")
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         from annotate.validation import check_annotation
 
         check_annotation(self)
-
-    @property
-    def doc_start(self):
-        if self.start is None or self.segment_id is None:
-            return None
-        return self.segment.start + self.start
-
-    @property
-    def doc_end(self):
-        if self.end is None or self.segment_id is None:
-            return None
-        return self.segment.start + self.end
 
 
 class SegmentProgressQuerySet(models.QuerySet):
@@ -342,11 +401,9 @@ class SegmentProgressQuerySet(models.QuerySet):
         """Return progress the user may see: their own, and everyone's in projects they review."""
         if not user.is_authenticated:
             return self.none()
-        memberships = Membership.objects.filter(user=user)
-        reviewing = memberships.filter(role__in=[Membership.Role.REVIEWER, Membership.Role.MANAGER])
         return self.filter(
-            Q(segment__document__project__in=reviewing.values("project"))
-            | Q(segment__document__project__in=memberships.values("project"), annotator=user)
+            Q(segment__document__project__in=Membership.projects_where(user, review=True))
+            | Q(segment__document__project__in=Membership.projects_where(user), annotator=user)
         )
 
 

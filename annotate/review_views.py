@@ -14,7 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from annotate.models import Annotation, Label, Layer, Membership, Segment, SegmentComment, SegmentProgress
-from annotate.reviewing import ACTIONS, REVIEW_ROLES, ReviewError, review_annotations
+from annotate.reviewing import ACTIONS, review_annotations
+from annotate.tags import TagError
 
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 TAG_FIELDS = (
@@ -157,7 +158,7 @@ def membership_for(request, slug):
 def reviewable(request, slug):
     """Return a project the user reviews or manages: 404 for a non-member, 403 for an annotator."""
     membership = membership_for(request, slug)
-    if membership.role not in REVIEW_ROLES:
+    if not Membership.can_review(membership.role):
         raise PermissionDenied("only reviewers and managers of this project may review tags")
     return membership.project
 
@@ -275,7 +276,7 @@ def review_action(request, slug, doc_id):
     try:
         review_annotations(reviewer=request.user, items=[(data["annotation"], data["version"])],
                            action=data["action"], note=data["note"], project=project)
-    except ReviewError as error:
+    except TagError as error:
         messages.error(request, f"Review not saved: {error}")
     else:
         messages.success(request, f"Annotation {data['annotation']}: {ACTIONS[data['action']]}.")
@@ -293,7 +294,7 @@ def edit_and_accept(request, slug, pk):
         try:
             review_annotations(reviewer=request.user, items=[(annotation.pk, form.cleaned_data["version"])],
                                action="accept", note=form.cleaned_data["note"], project=project, edits=form.edits())
-        except ReviewError as error:
+        except TagError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Annotation {annotation.pk}: accepted with edits.")
@@ -319,6 +320,6 @@ def post_comment(request, slug, doc_id):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
-    if membership.role in REVIEW_ROLES:
+    if Membership.can_review(membership.role):
         return redirect(review_url(membership.project, doc_id))
     return redirect("annotate-document", slug, doc_id)

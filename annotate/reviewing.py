@@ -1,45 +1,40 @@
-"""Review and adjudication: accept, reject or dispute tags, and keep the gold version in step.
+"""Review and adjudication: accept, reject, dispute or un-accept tags, and keep the gold version in step.
 
 The gold version is a set of Annotation rows with ``gold=True``. Accepting
 an annotator's tag copies it into a gold row whose annotator and reviewer
 are the person who decided, and whose ``provenance`` lists every annotator
 tag it came from. Two annotators who gave the same tag on the same unit
 (label, sentence, span offsets; for relations, the gold copies of both
-ends) share one gold row. Rejecting or disputing a tag takes it out of the
-provenance of its gold row, and a gold row left with no provenance is
-deleted: the gold version is always exactly what reviewers accepted.
+ends) share one gold row. Rejecting, disputing or un-accepting a tag takes
+it out of the provenance of its gold row, and a gold row left with no
+provenance is deleted: the gold version is always exactly what reviewers
+accepted (annotate.gold states and checks the invariant).
 
 Every call is all or nothing: if one item fails, nothing is saved and the
-error names the failing annotation.
+error names the failing annotation. Rows are written through annotate.tags.
 """
 
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from annotate.models import Annotation, Layer, Membership
+from annotate.tags import TagError, store, take_version, withdraw_from_gold, write_path
 from annotate.validation import check_annotation
 
 ACTIONS = {
     "accept": Annotation.Status.ACCEPTED,
     "reject": Annotation.Status.REJECTED,
     "dispute": Annotation.Status.DISPUTED,
+    "unaccept": Annotation.Status.PENDING,
 }
 EDITABLE = ("label", "start", "end", "quote", "attributes")
-REVIEW_ROLES = (Membership.Role.REVIEWER, Membership.Role.MANAGER)
 MAX_ITEMS = 1000
 
 
-class ReviewError(Exception):
+class ReviewError(TagError):
     """A review that cannot be applied; the message names the annotation at fault."""
-
-    def __init__(self, message, *, annotation_id=None, fields=None):
-        super().__init__(message)
-        self.annotation_id = annotation_id
-        self.fields = fields or {}
 
 
 class ReviewNotFound(ReviewError):
@@ -50,21 +45,10 @@ class ReviewForbidden(ReviewError):
     """The reviewer can see the annotation but has no right to review it."""
 
 
-class StaleReview(ReviewError):
-    """The annotation changed since the reviewer loaded it."""
-
-
 @dataclass(frozen=True)
 class Reviewed:
     annotation: Annotation
     gold: Annotation | None  # the gold row an accepted tag went into
-
-
-def review_roles(user):
-    """Return {project_id: role} for the projects where the user may review."""
-    return dict(
-        Membership.objects.filter(user=user, role__in=REVIEW_ROLES).values_list("project_id", "role")
-    )
 
 
 def review_annotations(*, reviewer, items, action, note="", project=None, edits=None):
@@ -82,9 +66,9 @@ def review_annotations(*, reviewer, items, action, note="", project=None, edits=
         raise ReviewError(f"only these fields can be edited: {', '.join(EDITABLE)} (not {', '.join(sorted(unknown))})")
     _check_items(reviewer, items, project)
     now = timezone.now()
-    with transaction.atomic():
+    with write_path():
         for pk, version in items:
-            _bump(pk, version)
+            take_version(pk, version)
         # Read after the conditional UPDATEs: the rows are locked, so this is the state being reviewed.
         loaded = Annotation.objects.select_related("label__layer", "segment", "project", "document").in_bulk(
             [pk for pk, _ in items]
@@ -96,9 +80,9 @@ def review_annotations(*, reviewer, items, action, note="", project=None, edits=
             annotation.version = version + 1
             annotation.status, annotation.reviewer, annotation.reviewed_at = status, reviewer, now
             annotation.review_note = note
-            annotation._history_user = reviewer
-            annotation._change_reason = f"review: {action}"
-            annotation.save()
+            if status == Annotation.Status.PENDING:
+                annotation.reviewer, annotation.reviewed_at = None, None
+            store(annotation, user=reviewer, reason=f"review: {action}")
             gold = None
             if status == Annotation.Status.ACCEPTED:
                 gold = _adopt(annotation, reviewer=reviewer, note=note, now=now, edits=edits or {})
@@ -113,7 +97,7 @@ def _check_items(reviewer, items, project):
     ids = [pk for pk, _ in items]
     visible = Annotation.objects.all() if reviewer.is_superuser else Annotation.objects.visible_to(reviewer)
     found = visible.select_related("project").in_bulk(ids)
-    roles = review_roles(reviewer)
+    roles = Membership.roles_of(reviewer)
     seen = set()
     for pk, version in items:
         if pk in seen:
@@ -124,7 +108,7 @@ def _check_items(reviewer, items, project):
             raise ReviewNotFound(f"annotation {pk}: not found", annotation_id=pk)
         if project is not None and annotation.project_id != project.pk:
             raise ReviewError(f"annotation {pk} belongs to another project", annotation_id=pk)
-        if not reviewer.is_superuser and annotation.project_id not in roles:
+        if not reviewer.is_superuser and not Membership.can_review(roles.get(annotation.project_id)):
             raise ReviewForbidden(
                 f"annotation {pk}: only a reviewer or manager of '{annotation.project}' may review it",
                 annotation_id=pk,
@@ -138,17 +122,6 @@ def _check_items(reviewer, items, project):
             raise ReviewError(f"annotation {pk}: version must be an integer", annotation_id=pk)
 
 
-def _bump(pk, version):
-    """Take the row if it is still at the version the reviewer saw, or raise StaleReview."""
-    if not Annotation.objects.filter(pk=pk, version=version).update(version=F("version") + 1):
-        current = Annotation.objects.filter(pk=pk).values_list("version", flat=True).first()
-        raise StaleReview(
-            f"annotation {pk} was changed since you loaded it (you saw version {version}, it is now {current}): "
-            "reload and review again",
-            annotation_id=pk,
-        )
-
-
 def _adopt(source, *, reviewer, note, now, edits):
     """Put an accepted tag into the gold version, joining an identical gold tag if there is one."""
     candidate = _gold_copy(source, reviewer=reviewer, note=note, now=now, edits=edits)
@@ -157,8 +130,7 @@ def _adopt(source, *, reviewer, note, now, edits):
     if match is None:
         _check_single_label(source, candidate)
         _check(source, candidate)
-        candidate._change_reason = f"gold: accepted from annotation {source.pk}"
-        candidate.save()
+        store(candidate, user=reviewer, reason=f"gold: accepted from annotation {source.pk}")
         candidate.provenance.add(source)
         return candidate
     if match.attributes != candidate.attributes and "attributes" not in edits:
@@ -167,13 +139,12 @@ def _adopt(source, *, reviewer, note, now, edits):
             "with other attributes: accept with edits to choose the attributes, or reject",
             annotation_id=source.pk,
         )
+    match.edited = match.edited or candidate.edited or match.attributes != candidate.attributes
     match.attributes = candidate.attributes
     match.reviewer, match.reviewed_at, match.review_note = reviewer, now, note
     _check(source, match)
-    match.version += 1
-    match._history_user = reviewer
-    match._change_reason = f"gold: accepted from annotation {source.pk}"
-    match.save()
+    match.version = take_version(match.pk, match.version)
+    store(match, user=reviewer, reason=f"gold: accepted from annotation {source.pk}")
     match.provenance.add(source)
     return match
 
@@ -191,6 +162,7 @@ def _gold_copy(source, *, reviewer, note, now, edits):
     if {"start", "end"} & set(edits) and "quote" not in edits and gold.segment_id is not None:
         if isinstance(gold.start, int) and isinstance(gold.end, int):
             gold.quote = gold.segment.text[gold.start:gold.end]
+    gold.edited = any(getattr(gold, field) != getattr(source, field) for field in EDITABLE)
     for role in ("content", "source", "cue"):
         end_id = getattr(source, f"relation_{role}_id")
         if end_id is None:
@@ -202,7 +174,6 @@ def _gold_copy(source, *, reviewer, note, now, edits):
                 annotation_id=source.pk,
             )
         setattr(gold, f"relation_{role}", copy)
-    gold._history_user = reviewer
     return gold
 
 
@@ -251,21 +222,8 @@ def _check(source, gold):
 
 
 def _withdraw(source, *, reviewer, keep=None):
-    """Take a tag out of the gold version; delete gold rows it alone supported."""
-    for gold in source.gold_versions.exclude(pk=keep.pk if keep else None):
-        gold.provenance.remove(source)
-        if gold.provenance.exists():
-            continue
-        linked = Annotation.objects.filter(
-            Q(relation_content=gold) | Q(relation_source=gold) | Q(relation_cue=gold), gold=True
-        ).first()
-        if linked is not None:
-            raise ReviewError(
-                f"annotation {source.pk}: its gold copy (annotation {gold.pk}) is linked by gold relation "
-                f"{linked.pk}: reject or dispute the relations that use it first",
-                annotation_id=source.pk,
-            )
-        gold._history_user = reviewer
-        gold._change_reason = f"gold: its last source, annotation {source.pk}, is no longer accepted"
-        gold.delete()
-
+    """Take a tag out of the gold version; refuse while a gold relation still uses its gold copy."""
+    try:
+        withdraw_from_gold(source, user=reviewer, cascade=False, keep=keep)
+    except TagError as error:
+        raise ReviewError(str(error), annotation_id=error.annotation_id) from None

@@ -102,6 +102,8 @@ def _check_relation_shape(annotation, errors):
             errors[field] = "must be a span annotation"
         elif end.document_id != annotation.document_id or end.project_id != annotation.project_id:
             errors[field] = "must be an annotation in the same document"
+        elif end.gold != annotation.gold or (not end.gold and end.annotator_id != annotation.annotator_id):
+            errors[field] = "must be a gold span" if annotation.gold else "must be one of this annotator's own spans"
         elif role in endpoints and end.label.key != endpoints[role]:
             errors[field] = f"must be a '{endpoints[role]}' span, not '{end.label.key}'"
 

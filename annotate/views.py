@@ -11,7 +11,6 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from annotate.api.permissions import REVIEW_ROLES, role_in
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
 from annotate.exporting import FORMATS
 from annotate.importing import ArticleImportError, check_size, import_article
@@ -84,9 +83,11 @@ def document_list(request, slug):
             done_count=count_of(SegmentProgress.objects.filter(annotator=request.user), "segment__document"),
         )
     )
-    reviewing = project.role in REVIEW_ROLES
+    reviewing = Membership.can_review(project.role)
     return render(request, "annotate/document_list.html", {
         "project": project,
+        "can_review": reviewing,
+        "can_manage": Membership.can_manage(project.role),
         "documents": documents,
         "team": team_progress(request.user, project, documents) if reviewing else None,
         "formats": FORMATS.values(),
@@ -114,8 +115,8 @@ def report_import(request, project, upload):
 @require_POST
 def import_documents(request, slug):
     """Import uploaded .txt and .md articles into a project, each file in its own transaction."""
-    project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
-    if role_in(request, project.pk) != Membership.Role.MANAGER:
+    project = get_object_or_404(projects_for(request.user), slug=slug)
+    if not Membership.can_manage(project.role):
         raise PermissionDenied("only a manager of the project may import articles")
     uploads = request.FILES.getlist("files")
     if not uploads:
@@ -139,6 +140,7 @@ def page_data(request, project, document, codebook):
     return {
         "me": request.user.username,
         "role": project.role,
+        "can_review": Membership.can_review(project.role),
         "blind": project.blind,
         "project": project.pk,
         "document": document.pk,
@@ -171,6 +173,7 @@ def annotate_document(request, slug, pk):
     codebook = Codebook.objects.prefetch_related("layers__labels").get(pk=project.codebook_id)
     return render(request, "annotate/annotate.html", {
         "project": project,
+        "can_review": Membership.can_review(project.role),
         "document": document,
         "codebook": codebook,
         "layers": guide_layers(codebook),

@@ -41,9 +41,9 @@ def main():
     parser.add_argument("--articles", type=int, default=1000)
     args = parser.parse_args()
     url = setup_django()
+    from annotate.codebooks import load_codebook_file
     from annotate.importing import import_article
     from annotate.models import Project, Segment
-    from annotate.services import load_codebook_file
 
     project = Project.objects.create(slug="bench", name="Bench", codebook=load_codebook_file()[0])
     rng = random.Random(7)

@@ -24,6 +24,7 @@ def build(sentences, annotators, tags):
     """Create the article, the tags, some gold and some discussion; return (project, document, reviewer)."""
     from django.contrib.auth import get_user_model
 
+    from annotate.codebooks import load_codebook_file
     from annotate.models import (
         Annotation,
         Document,
@@ -35,7 +36,7 @@ def build(sentences, annotators, tags):
         SegmentProgress,
     )
     from annotate.reviewing import ReviewError, review_annotations
-    from annotate.services import load_codebook_file
+    from annotate.tags import write_path
 
     codebook = load_codebook_file()[0]
     project = Project.objects.create(slug="bench-review", name="Bench review", codebook=codebook)
@@ -72,7 +73,9 @@ def build(sentences, annotators, tags):
                 else:
                     batch.append(Annotation(project=project, document=document, segment=segment, annotator=user,
                                             label=frames[(k + rng.randint(0, 1)) % len(frames)], attributes={}))
-    Annotation.objects.bulk_create(batch, batch_size=5000)
+    # Generated data in bulk: the write path's per-tag checks would dominate the set-up time.
+    with write_path():
+        Annotation.objects.bulk_create(batch, batch_size=5000)
     SegmentProgress.objects.bulk_create([SegmentProgress(segment=s, annotator=u) for s in segments for u in users])
     SegmentComment.objects.bulk_create([SegmentComment(segment=s, author=users[0], text="Is this loaded?")
                                         for s in segments[::3]])

@@ -3,6 +3,7 @@
 from rest_framework.test import APIClient
 
 from annotate.models import Annotation
+from annotate.tags import do_create_tag, write_path
 
 
 def client_for(user=None):
@@ -17,7 +18,18 @@ def make_span(project, document, annotator, label, words, *, layer="loaded_langu
     segment = document.segments.get(text__startswith=startswith)
     start = segment.text.index(words)
     attributes = {"polarity": "positive"} if attributes is None and layer == "loaded_language" else attributes
-    return Annotation.objects.create(
+    return create_tag(
         project=project, document=document, segment=segment, annotator=annotator, label=label(layer, key),
         start=start, end=start + len(words), quote=words, attributes=attributes or {},
     )
+
+
+def create_tag(**fields):
+    """Create a tag through the write path, as its annotator."""
+    return do_create_tag(annotation=Annotation(**fields), user=fields["annotator"])
+
+
+def bulk_create_tags(tags):
+    """Save many well-formed tags in one query, for tests that need volume rather than the checks."""
+    with write_path():
+        return Annotation.objects.bulk_create(tags)

@@ -18,7 +18,7 @@ SEED = ROOT / "fixtures" / "telesur-iran-venezuela-2025-06-09.txt"
 
 @pytest.fixture
 def codebook(db):
-    from annotate.services import load_codebook_file
+    from annotate.codebooks import load_codebook_file
 
     return load_codebook_file()[0]
 
@@ -67,6 +67,17 @@ def label(codebook):
         )
 
     return find
+
+
+@pytest.fixture
+def gold_checked(db):
+    """End the test by checking the gold invariant in every project."""
+    from annotate.gold import assert_gold_consistent
+    from annotate.models import Project
+
+    yield
+    for project in Project.objects.all():
+        assert_gold_consistent(project)
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from annotate.gold import assert_gold_consistent
 from annotate.models import Annotation, Membership, Project
 from annotate.reviewing import review_annotations
-from tests.api_helpers import make_span
+from tests.api_helpers import create_tag, make_span
 
 CHANGELIST = "/admin/annotate/annotation/"
 
@@ -128,7 +129,7 @@ def test_a_bulk_action_over_a_relation_without_its_spans_saves_nothing(admin_cli
                                                                        label):
     content = make_span(project, document, cast["ann1"], label, "this sentiment", layer="attribution",
                         key="content", startswith="Iranian officials")
-    relation = Annotation.objects.create(
+    relation = create_tag(
         project=project, document=document, annotator=cast["ann1"], label=label("attribution_relation",
                                                                                 "attributed_to"),
         relation_content=content, relation_source=tags["source"], attributes={"form": "allusion_no_content"},
@@ -151,15 +152,58 @@ def test_gold_change_page_links_its_sources(admin_client, tags, cast):
     assert f'/admin/annotate/annotation/{tags["lifeline"].pk}/change/">{tags["lifeline"].pk} by ann1</a>' in html
 
 
-def test_saving_in_the_admin_moves_the_version_on(admin_client, tags):
+def test_the_change_form_saves_nothing_even_for_a_superuser(admin_client, tags):
     tag = tags["lifeline"]
     page = admin_client.get(f"{CHANGELIST}{tag.pk}/change/")
-    form = page.context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}
-    data.update({"note": "edited in the admin", "attributes": '{"polarity": "positive"}'})
-    response = admin_client.post(f"{CHANGELIST}{tag.pk}/change/", data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    assert Annotation.objects.get(pk=tag.pk).version == 2
+    assert page.status_code == 200 and not page.context["adminform"].form.fields
+    assert 'name="_save"' not in page.content.decode()
+    response = admin_client.post(f"{CHANGELIST}{tag.pk}/change/", {
+        "label": tag.label_id, "note": "edited in the admin", "attributes": '{"polarity": "negative"}',
+    })
+    assert response.status_code == 403
+    tag.refresh_from_db()
+    assert (tag.version, tag.note, tag.attributes) == (1, "", {"polarity": "positive"})
+
+
+def test_an_accepted_tag_and_its_gold_copy_cannot_be_edited_added_or_deleted(admin_client, tags, cast):
+    gold = review_annotations(reviewer=cast["reviewer"], items=[(tags["lifeline"].pk, 1)], action="accept")[0].gold
+    for pk in (tags["lifeline"].pk, gold.pk):
+        assert admin_client.post(f"{CHANGELIST}{pk}/change/", {"note": "changed"}).status_code == 403
+        assert admin_client.post(f"{CHANGELIST}{pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin_client.post(f"{CHANGELIST}add/", {"note": "new"}).status_code == 403
+    response = admin_client.post(CHANGELIST, {"action": "delete_selected", "_selected_action": [gold.pk],
+                                              "post": "yes"}, follow=True)
+    assert "No action selected" in response.content.decode()
+    assert Annotation.objects.count() == 4
+    assert {a.version for a in Annotation.objects.filter(pk__in=[tags["lifeline"].pk, gold.pk])} == {1, 2}
+
+
+def test_bulk_accept_makes_consistent_gold_and_un_accept_withdraws_it(tags, cast, project):
+    client = staff_client(cast["reviewer"])
+    run_action(client, "accept", [tags["lifeline"], tags["crippled"]])
+    assert Annotation.objects.filter(gold=True).count() == 2
+    assert_gold_consistent(project)
+    lifeline = Annotation.objects.get(pk=tags["lifeline"].pk)
+    response = run_action(client, "unaccept", [lifeline], note="too hasty")
+    assert "Un-accepted: 1 annotation" in response.content.decode()
+    lifeline.refresh_from_db()
+    assert (lifeline.status, lifeline.version) == ("pending", 3)
+    assert not lifeline.gold_versions.exists() and Annotation.objects.filter(gold=True).count() == 1
+    assert_gold_consistent(project)
+
+
+def test_un_accept_asks_for_a_note_and_names_what_it_does(admin_client, tags):
+    response = admin_client.post(CHANGELIST, {"action": "unaccept_selected", "_selected_action": [tags["lifeline"].pk]})
+    html = response.content.decode()
+    assert "Un-accept 1 annotation" in html and "<strong>un-accepted</strong>" in html
+
+
+def test_the_review_actions_are_offered_only_to_reviewers(tags, cast):
+    reviewer = staff_client(cast["reviewer"]).get(CHANGELIST)
+    offered = {name for name, _ in reviewer.context["action_form"].fields["action"].choices}
+    assert offered == {"", "accept_selected", "reject_selected", "dispute_selected", "unaccept_selected"}
+    annotator = staff_client(cast["ann1"]).get(CHANGELIST)
+    assert "action_form" not in annotator.context or annotator.context["action_form"] is None
 
 
 @pytest.mark.parametrize(("model", "user", "sees_own_project"), [

@@ -3,8 +3,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from annotate.gold import assert_gold_consistent
 from annotate.models import Annotation, Codebook, Document, Label, Layer, Segment
-from tests.api_helpers import client_for, make_span
+from annotate.reviewing import review_annotations
+from tests.api_helpers import client_for, create_tag, make_span
 
 
 @pytest.fixture
@@ -37,7 +39,8 @@ def test_span_is_created_with_document_offsets_and_history(ann1, sentence, label
     assert (data["annotator"], data["layer"], data["scope"], data["quote"]) == ("ann1", "loaded_language", "span",
                                                                                "lifeline")
     annotation = Annotation.objects.get(pk=data["id"])
-    assert annotation.document.text[annotation.doc_start:annotation.doc_end] == "lifeline"
+    start = annotation.segment.start + annotation.start
+    assert annotation.document.text[start:start + len("lifeline")] == "lifeline"
     assert annotation.history.get().history_user == cast["ann1"]
 
 
@@ -90,7 +93,7 @@ def test_relation_between_documents_is_rejected(ann1, project, document, cast, l
     other_segment = Segment.objects.create(document=other, index=0, start=0, end=16, text="Someone said it.")
     content = make_span(project, document, cast["ann1"], label, "this sentiment", layer="attribution",
                         key="content", startswith="Iranian officials")
-    source = Annotation.objects.create(project=project, document=other, segment=other_segment,
+    source = create_tag(project=project, document=other, segment=other_segment,
                                        annotator=cast["ann1"], label=label("attribution", "source"), start=0, end=7,
                                        quote="Someone")
     response = post(ann1, {"label": label("attribution_relation", "attributed_to").pk,
@@ -266,18 +269,20 @@ def test_filters_select_by_layer_label_and_annotator(ann1, project, document, ca
 
 def test_editing_a_reviewed_tag_sends_it_back_to_review(ann1, project, document, cast, label):
     tag = make_span(project, document, cast["ann1"], label, "lifeline")
-    Annotation.objects.filter(pk=tag.pk).update(status="accepted", reviewer=cast["reviewer"])
+    review_annotations(reviewer=cast["reviewer"], items=[(tag.pk, 1)], action="accept")
     response = ann1.patch(f"/api/annotations/{tag.pk}/", {"note": "changed my mind"}, format="json",
-                          HTTP_IF_MATCH=f'"{tag.pk}.1"')
+                          HTTP_IF_MATCH=f'"{tag.pk}.2"')
     assert response.status_code == 200
-    assert response.json()["status"] == "pending"
+    assert (response.json()["status"], response.json()["reviewer"]) == ("pending", None)
+    assert not Annotation.objects.filter(gold=True).exists()
+    assert_gold_consistent(project)
 
 
 def test_a_reviewers_own_tag_does_not_block_their_gold_tag(project, document, cast, label):
     from annotate.validation import check_annotation
 
     segment = document.segments.get(text__startswith="In 2020, when U.S.")
-    Annotation.objects.create(project=project, document=document, segment=segment, annotator=cast["reviewer"],
+    create_tag(project=project, document=document, segment=segment, annotator=cast["reviewer"],
                               label=label("sentence_bias", "biased"))
     gold = Annotation(project=project, document=document, segment=segment, annotator=cast["reviewer"],
                       label=label("sentence_bias", "non_biased"), gold=True)

@@ -13,6 +13,8 @@ from annotate.dashboard import (
     progress_figures,
 )
 from annotate.models import Annotation, Document, Segment, SegmentProgress
+from annotate.reviewing import review_annotations
+from tests.api_helpers import bulk_create_tags, create_tag
 
 SENTENCES = ["Iran sent a lifeline to Venezuela.", "The bold move defied sanctions.", "Officials said so.",
              "Nothing here."]
@@ -37,7 +39,7 @@ def tag(user, label, segment, quote=None, **fields):
     """Save a tag on a segment (a span when quote is given), in the segment's own project."""
     if quote is not None:
         fields.update(start=segment.text.index(quote), end=segment.text.index(quote) + len(quote), quote=quote)
-    return Annotation.objects.create(project=segment.document.project, document=segment.document, segment=segment,
+    return create_tag(project=segment.document.project, document=segment.document, segment=segment,
                                      annotator=user, label=label, **fields)
 
 
@@ -79,7 +81,7 @@ def small(project, cast, label):
     missing = label("missing_perspectives", "counter_perspective_missing")
     tag(ann1, missing, s2, attributes={"stakeholder": "us_government"})
     tag(ann2, missing, s1, attributes={"stakeholder": "us_government"})
-    Annotation.objects.create(project=project, document=document, annotator=ann2, attributes={
+    create_tag(project=project, document=document, annotator=ann2, attributes={
         "stakeholder": "affected_citizens"}, label=label("missing_perspectives", "affected_population_missing"))
     return {"document": document, "segments": (s1, s2, s3, s4), "relations": relations}
 
@@ -185,9 +187,10 @@ def test_attribution_counts_each_annotator_until_there_is_gold(small, cast, labe
     assert [row["key"] for row in alignment["rows"]] == ["supports", "opposes", "independent", "unclear"]
     supports = alignment["rows"][0]["cells"]
     assert (supports[0]["count"], supports[0]["segment_ids"], supports[1]["count"]) == (1, [s3], 0)
-    gold = small["relations"]["ann1"]
-    gold.pk, gold.gold, gold.annotator = None, True, cast["reviewer"]
-    gold.save()
+    relation = small["relations"]["ann1"]
+    ends = (relation.relation_source, relation.relation_cue, relation.relation_content)
+    review_annotations(reviewer=cast["reviewer"], items=[(a.pk, a.version) for a in (*ends, relation)],
+                       action="accept")
     figures = attribution_figures(rows_for(small, cast))
     assert figures["groups"] == ["gold"]
     assert figures["totals"][0]["summary"] == "1 of 1 attributed sources support the article's thesis"
@@ -206,7 +209,10 @@ def test_missing_perspectives_by_stakeholder(small, cast):
 def test_gold_tags_stay_out_of_agreement(small, cast, label):
     s1 = small["segments"][0]
     before = agreement_figures(rows_for(small, cast))
-    tag(cast["reviewer"], label("framing", "morality"), s1, gold=True)
+    economic = Annotation.objects.get(segment=s1, annotator=cast["ann1"], label=label("framing", "economic"))
+    (result,) = review_annotations(reviewer=cast["reviewer"], items=[(economic.pk, economic.version)],
+                                   action="accept")
+    assert result.gold is not None
     assert agreement_figures(rows_for(small, cast)) == before
 
 
@@ -260,7 +266,7 @@ def build_project(project, cast, label, size):
                                          for s in segments for user in (ann1, ann2)])
 
     def rows(make):
-        return Annotation.objects.bulk_create([make(s) for s in segments])
+        return bulk_create_tags([make(s) for s in segments])
 
     common = {"project": project, "document": document}
     for user, frame in ((ann1, "economic"), (ann2, "political")):
@@ -275,7 +281,7 @@ def build_project(project, cast, label, size):
         contents = rows(lambda s, user=user: Annotation(**common, segment=s, annotator=user, start=9,
                                                         end=len(s.text) - 1, quote=s.text[9:-1],
                                                         label=label("attribution", "content")))
-        Annotation.objects.bulk_create([
+        bulk_create_tags([
             Annotation(**common, segment=source.segment, annotator=user, relation_source=source,
                        relation_content=content, label=label("attribution_relation", "attributed_to"),
                        attributes={"form": "paraphrase", "alignment": "supports"})

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from annotate.codebooks import CodebookError, load_codebook, load_codebook_file
 from annotate.models import Codebook, Label, Layer, Membership, Project
-from annotate.services import CodebookError, load_codebook, load_codebook_file
 from tests.conftest import ROOT
 
 

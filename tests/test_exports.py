@@ -12,12 +12,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from annotate.codebooks import load_codebook
 from annotate.exporting import FORMATS
 from annotate.importing import import_article
 from annotate.models import Annotation, Project, SegmentProgress
 from annotate.restoring import RestoreError, restore_export
-from annotate.services import load_codebook
-from tests.api_helpers import client_for, make_span
+from annotate.reviewing import review_annotations
+from tests.api_helpers import bulk_create_tags, client_for, create_tag, make_span
 
 
 def fetch(client, project, **params):
@@ -38,15 +39,15 @@ def tagged(project, document, cast, label):
                             startswith="Iranian officials")
              for key, words in [("content", "this sentiment"), ("source", "Mohammad Bagher Ghalibaf"),
                                 ("cue", "have echoed")]}
-    relation = Annotation.objects.create(
+    relation = create_tag(
         project=project, document=document, annotator=ann1, label=label("attribution_relation", "attributed_to"),
         relation_content=spans["content"], relation_source=spans["source"], relation_cue=spans["cue"],
         attributes={"form": "allusion_no_content", "alignment": "supports"},
     )
-    Annotation.objects.create(project=project, document=document, segment=lifeline.segment, annotator=ann2,
+    create_tag(project=project, document=document, segment=lifeline.segment, annotator=ann2,
                               label=label("framing", "external_relations"),
                               attributes={"frame_function": "moral_evaluation"}, note="<img src=x onerror=alert(1)>")
-    Annotation.objects.create(project=project, document=document, segment=lifeline.segment, annotator=ann1,
+    create_tag(project=project, document=document, segment=lifeline.segment, annotator=ann1,
                               label=label("missing_perspectives", "independent_expert_missing"),
                               attributes={"stakeholder": "independent_analysts"}, note="Who counted the barrels?")
     SegmentProgress.objects.create(segment=lifeline.segment, annotator=ann1)
@@ -130,7 +131,7 @@ def test_w3c_offsets_count_code_points_after_an_emoji(reviewer, project, cast, l
     document = import_article(project=project, name="emoji.txt", raw=text.encode()).document
     segment = document.segments.get(kind="body")
     start = segment.text.index("lifeline")
-    Annotation.objects.create(project=project, document=document, segment=segment, annotator=cast["ann1"],
+    create_tag(project=project, document=document, segment=segment, annotator=cast["ann1"],
                               label=label("loaded_language", "loaded_language"), start=start, end=start + 8,
                               quote="lifeline", attributes={"polarity": "positive"})
     [item] = json.loads(fetch(reviewer, project, format="w3c", document=document.pk))["first"]["items"]
@@ -178,12 +179,8 @@ def test_unknown_format_or_filter_value_is_a_400(reviewer, project, document, qu
 
 
 def test_gold_status_filter_exports_only_gold(reviewer, project, tagged, cast):
-    gold = Annotation.objects.create(project=project, document=tagged["lifeline"].document,
-                                     segment=tagged["lifeline"].segment, annotator=cast["reviewer"],
-                                     label=tagged["lifeline"].label, start=tagged["lifeline"].start,
-                                     end=tagged["lifeline"].end, quote="lifeline",
-                                     attributes=tagged["lifeline"].attributes, gold=True, status="accepted")
-    gold.provenance.add(tagged["lifeline"])
+    (result,) = review_annotations(reviewer=cast["reviewer"], items=[(tagged["lifeline"].pk, 1)], action="accept")
+    gold = result.gold
     data = json.loads(fetch(reviewer, project, format="json", status="gold"))
     exported = [a for s in data["documents"][0]["segments"] for a in s["annotations"]]
     assert [(a["id"], a["gold"], a["provenance"]) for a in exported] == [(gold.pk, True, [tagged["lifeline"].pk])]
@@ -221,6 +218,9 @@ def strip_ids(export):
 def test_export_import_export_round_trip(reviewer, project, codebook, tagged, cast):
     first = fetch(reviewer, project, format="json")
     empty = Project.objects.create(slug="copy", name="Copy", codebook=codebook)
+    empty.memberships.create(user=cast["manager"], role="manager")
+    for name in ("ann1", "ann2"):
+        empty.memberships.create(user=cast[name], role="annotator")
     summary = restore_export(project=empty, data=json.loads(first), user=cast["manager"])
     assert summary["documents_created"] == 1 and summary["annotations_created"] == Annotation.objects.filter(
         project=project).count()
@@ -234,11 +234,12 @@ def test_export_import_export_round_trip(reviewer, project, codebook, tagged, ca
 
 def test_restore_with_another_codebook_saves_nothing(reviewer, project, codebook, tagged, cast):
     export = json.loads(fetch(reviewer, project, format="json"))
-    data = json.loads((codebook_path := __import__("annotate.services", fromlist=["x"]).DEFAULT_CODEBOOK)
+    data = json.loads((codebook_path := __import__("annotate.codebooks", fromlist=["x"]).DEFAULT_CODEBOOK)
                       .read_text())
     assert codebook_path.exists()
     data["version"] = 2
     other = Project.objects.create(slug="v2", name="V2", codebook=load_codebook(data)[0])
+    other.memberships.create(user=cast["manager"], role="manager")
     before = Annotation.objects.count()
     with pytest.raises(RestoreError, match="does not match this project's codebook 'source-bias-framing' version 2"):
         restore_export(project=other, data=export, user=cast["manager"])
@@ -249,7 +250,10 @@ def test_restore_that_fails_halfway_saves_nothing(reviewer, project, codebook, t
     export = json.loads(fetch(reviewer, project, format="json"))
     export["documents"][0]["relations"][0]["attributes"]["form"] = "rumour"
     empty = Project.objects.create(slug="copy", name="Copy", codebook=codebook)
-    with pytest.raises(RestoreError, match=r"annotation \d+ in 'Sanctions.*attributes.form: 'rumour' is not one of"):
+    for name, role in (("manager", "manager"), ("ann1", "annotator"), ("ann2", "annotator")):
+        empty.memberships.create(user=cast[name], role=role)
+    problem = r"^documents\[0\]\.relations\[0\]\.attributes\.form: 'rumour' is not one of"
+    with pytest.raises(RestoreError, match=problem):
         restore_export(project=empty, data=export, user=cast["manager"])
     assert empty.documents.count() == 0 and empty.annotations.count() == 0
 
@@ -259,7 +263,8 @@ def test_restore_through_the_api(cast, project, codebook, tagged, reviewer):
 
     export = fetch(reviewer, project, format="json")
     target = Project.objects.create(slug="target", name="Target", codebook=codebook)
-    target.memberships.create(user=cast["manager"], role="manager")
+    for name, role in (("manager", "manager"), ("ann1", "annotator"), ("ann2", "annotator")):
+        target.memberships.create(user=cast[name], role=role)
     manager = client_for(cast["manager"])
     response = manager.post(f"/api/projects/{target.pk}/import/",
                             {"file": SimpleUploadedFile("export.json", export)}, format="multipart")
@@ -281,16 +286,18 @@ def test_command_writes_a_file_and_reports_bad_filters(project, tagged, tmp_path
         call_command("export_annotations", project="nope", fmt="csv")
 
 
-def test_import_annotations_command_round_trip(project, codebook, tagged, tmp_path, capsys):
+def test_import_annotations_command_round_trip(project, codebook, tagged, cast, tmp_path, capsys):
     path = tmp_path / "export.json"
     call_command("export_annotations", project=project.slug, fmt="json", output=str(path))
-    Project.objects.create(slug="copy", name="Copy", codebook=codebook)
-    call_command("import_annotations", str(path), project="copy")
+    copy = Project.objects.create(slug="copy", name="Copy", codebook=codebook)
+    for name, role in (("manager", "manager"), ("ann1", "annotator"), ("ann2", "annotator")):
+        copy.memberships.create(user=cast[name], role=role)
+    call_command("import_annotations", str(path), project="copy", user="manager")
     assert "annotations created: 8" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
     with pytest.raises(CommandError, match="not a json export: expected an object .*; nothing was imported"):
-        call_command("import_annotations", str(bad), project="copy")
+        call_command("import_annotations", str(bad), project="copy", user="manager")
 
 
 def build_project(codebook, cast_users, size):
@@ -311,7 +318,7 @@ def build_project(codebook, cast_users, size):
                                    attributes={"polarity": "positive"}))
             rows.append(Annotation(project=project, document=document, segment=segment, annotator=user,
                                    label=labels["framing"]))
-    Annotation.objects.bulk_create(rows)
+    bulk_create_tags(rows)
     return project, document
 
 
@@ -333,12 +340,8 @@ def test_query_count_is_the_same_for_10_and_200_segments(codebook, cast, fmt):
 
 def test_w3c_items_carry_review_status_gold_and_provenance(reviewer, project, tagged, cast):
     source = tagged["lifeline"]
-    Annotation.objects.filter(pk=source.pk).update(status="accepted", reviewer=cast["reviewer"])
-    gold = Annotation.objects.create(project=project, document=source.document, segment=source.segment,
-                                     annotator=cast["reviewer"], label=source.label, start=source.start,
-                                     end=source.end, quote=source.quote, attributes=source.attributes, gold=True,
-                                     status="accepted", reviewer=cast["reviewer"])
-    gold.provenance.add(source)
+    (result,) = review_annotations(reviewer=cast["reviewer"], items=[(source.pk, 1)], action="accept")
+    gold = result.gold
     items = {item["id"]: item for item in json.loads(fetch(reviewer, project, format="w3c"))["first"]["items"]}
 
     def review_of(annotation):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from annotate.models import Annotation, Document, Membership, Project, Segment, SegmentProgress
-from tests.api_helpers import make_span
+from tests.api_helpers import bulk_create_tags, make_span
 
 
 def annotate_url(document):
@@ -154,7 +154,7 @@ def build_document(project, cast, label, size):
         Segment(document=document, index=i, paragraph=i // 4, start=a, end=b, text=text[a:b])
         for i, (a, b) in enumerate(offsets))
     common = {"project": project, "document": document}
-    Annotation.objects.bulk_create(
+    bulk_create_tags(
         [Annotation(**common, segment=s, annotator=cast["ann1"], label=label("loaded_language", "loaded_language"),
                     start=0, end=8, quote="Sentence", attributes={"polarity": "negative"}) for s in segments]
         + [Annotation(**common, segment=s, annotator=cast["ann2"], label=label("framing", "economic"))

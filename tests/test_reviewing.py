@@ -10,9 +10,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from annotate.models import Annotation, Document, Membership, Project, Segment, SegmentComment, SegmentProgress
-from annotate.reviewing import ReviewError, ReviewForbidden, ReviewNotFound, StaleReview, review_annotations
+from annotate.reviewing import ReviewError, ReviewForbidden, ReviewNotFound, review_annotations
+from annotate.tags import StaleVersion, do_edit_tag
 from annotate.validation import check_annotation
-from tests.api_helpers import client_for, make_span
+from tests.api_helpers import bulk_create_tags, client_for, create_tag, make_span
+
+pytestmark = pytest.mark.usefixtures("gold_checked")
 
 ROLES = ["manager", "ann1", "ann2", "reviewer", "outsider", "anonymous"]
 LIFELINE = "In 2020, when U.S."
@@ -28,7 +31,7 @@ def fetch(client, project, **params):
 
 def sentence_tag(project, document, annotator, label, layer, key, startswith=LIFELINE, **attributes):
     segment = document.segments.get(text__startswith=startswith)
-    return Annotation.objects.create(project=project, document=document, segment=segment, annotator=annotator,
+    return create_tag(project=project, document=document, segment=segment, annotator=annotator,
                                      label=label(layer, key), attributes=attributes)
 
 
@@ -158,7 +161,7 @@ def attribution(project, document, cast, label):
     ann1 = cast["ann1"]
     spans = {key: make_span(project, document, ann1, label, words, layer="attribution", key=key, startswith=ECHOED)
              for key, words in [("content", "this sentiment"), ("source", "Mohammad Bagher Ghalibaf")]}
-    spans["relation"] = Annotation.objects.create(
+    spans["relation"] = create_tag(
         project=project, document=document, annotator=ann1, label=label("attribution_relation", "attributed_to"),
         relation_content=spans["content"], relation_source=spans["source"], attributes={"form": "allusion_no_content"},
     )
@@ -183,7 +186,7 @@ def test_accepting_a_relation_with_its_spans_links_the_gold_copies(cast, attribu
 
 def test_a_stale_version_is_refused_and_nothing_is_saved(cast, disputed):
     one, two = disputed["ann1_lifeline"], disputed["ann2_crippled"]
-    with pytest.raises(StaleReview, match=f"annotation {two.pk} was changed since you loaded it"):
+    with pytest.raises(StaleVersion, match=f"annotation {two.pk} was changed since you loaded it"):
         review_annotations(reviewer=cast["reviewer"], items=[(one.pk, 1), (two.pk, 7)], action="accept")
     assert fresh(one).status == "pending" and fresh(one).version == 1
     assert not Annotation.objects.filter(gold=True).exists()
@@ -275,7 +278,7 @@ def test_review_answers_with_the_tag_and_its_gold_copy(clients, disputed):
 def test_review_without_if_match_is_428_and_with_an_old_etag_412(clients, disputed):
     tag = disputed["ann1_lifeline"]
     assert review(clients["reviewer"], tag, version=False).status_code == 428
-    Annotation.objects.filter(pk=tag.pk).update(version=3)
+    do_edit_tag(annotation=tag, changes={"note": "edited meanwhile"}, user=tag.annotator, expected_version=1)
     stale = review(clients["reviewer"], tag, version=1)
     assert stale.status_code == 412 and stale.json()["item"] == tag.pk
     assert fresh(tag).status == "pending" and not Annotation.objects.filter(gold=True).exists()
@@ -567,7 +570,7 @@ def build_document(project, annotators, reviewer, n):
                                    attributes={"polarity": "negative"}))
         SegmentProgress.objects.bulk_create([SegmentProgress(segment=segment, annotator=a) for a in annotators])
         SegmentComment.objects.create(segment=segment, author=annotators[0], text="why?")
-    Annotation.objects.bulk_create(tags)
+    bulk_create_tags(tags)
     for tag in Annotation.objects.filter(document=document)[: n // 2]:
         accept(reviewer, tag)
     return document

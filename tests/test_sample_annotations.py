@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from annotate.dashboard import agreement_figures, fetch_rows
+from annotate.demo import create_demo
 from annotate.models import Annotation, Layer, SegmentProgress
 from annotate.sample_annotations import add_sample_annotations
-from annotate.services import create_demo
 from annotate.validation import check_annotation
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from annotate.models import Annotation, Codebook, Label, Layer, Project
 from annotate.validation import check_annotation
+from tests.api_helpers import create_tag
 
 
 @pytest.fixture
@@ -130,14 +131,14 @@ def test_attribute_required_for_one_label_only(project, document, ann1, label, s
 
 
 def test_single_label_layer_takes_one_label_per_sentence(project, document, ann1, label, sentence):
-    Annotation.objects.create(project=project, document=document, annotator=ann1, segment=sentence,
+    create_tag(project=project, document=document, annotator=ann1, segment=sentence,
                               label=label("sentence_bias", "biased"))
     errors = errors_of(build(project, document, ann1, label("sentence_bias", "non_biased"), segment=sentence))
     assert "takes one label per unit; this annotator already gave 'biased'" in errors["label"]
 
 
 def test_same_segment_label_twice_is_rejected(project, document, ann1, label, sentence):
-    Annotation.objects.create(project=project, document=document, annotator=ann1, segment=sentence,
+    create_tag(project=project, document=document, annotator=ann1, segment=sentence,
                               label=label("framing", "economic"))
     errors = errors_of(build(project, document, ann1, label("framing", "economic"), segment=sentence))
     assert "already on this sentence" in errors["label"]
@@ -161,7 +162,7 @@ def test_document_of_another_project_is_rejected(project, document, ann1, label,
 
 def span(project, document, annotator, label, segment, words, key):
     start = segment.text.index(words)
-    return Annotation.objects.create(project=project, document=document, annotator=annotator, segment=segment,
+    return create_tag(project=project, document=document, annotator=annotator, segment=segment,
                                      label=label("attribution", key), start=start, end=start + len(words),
                                      quote=words)
 
@@ -203,7 +204,7 @@ def test_relation_across_documents_is_rejected(project, document, ann1, label):
 
 
 def test_relation_end_must_be_a_span(project, document, ann1, label, sentence):
-    frame = Annotation.objects.create(project=project, document=document, annotator=ann1, segment=sentence,
+    frame = create_tag(project=project, document=document, annotator=ann1, segment=sentence,
                                       label=label("framing", "economic"))
     errors = errors_of(build(project, document, ann1, label("attribution_relation", "attributed_to"),
                              relation_content=frame, relation_source=frame, attributes={"form": "paraphrase"}))

@@ -1,13 +1,13 @@
 """Inter-annotator agreement of a project over the API, for reviewers and managers."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate.api.exports import project_for
-from annotate.api.permissions import REVIEW_ROLES, role_in
+from annotate.api.permissions import IsProjectReviewer
 from annotate.dashboard import agreement_figures, fetch_rows
 
 ALPHA_HELP = "Krippendorff's alpha (nominal); null when undefined (nothing pairable, or no variation)."
@@ -99,14 +99,15 @@ class AgreementSerializer(serializers.Serializer):
 class AgreementView(APIView):
     """Agreement between the project's annotators, per layer, label, document and pair."""
 
+    permission_classes = [permissions.IsAuthenticated, IsProjectReviewer]
+
     @extend_schema(
         parameters=[OpenApiParameter("document", int, description="Only this document.")],
         responses=AgreementSerializer,
     )
     def get(self, request, pk):
         project = project_for(request, pk)
-        if role_in(request, project.pk) not in REVIEW_ROLES:
-            raise PermissionDenied("agreement is for the project's reviewers and managers")
+        self.check_object_permissions(request, project)
         document = request.query_params.get("document")
         if document is not None and not document.isdigit():
             raise ValidationError({"document": ["must be a document id"]})

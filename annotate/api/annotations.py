@@ -12,7 +12,7 @@ from annotate.api.exceptions import PreconditionFailed, PreconditionRequired
 from annotate.api.permissions import IsOwnerOrReadOnly
 from annotate.api.serializers import AnnotationSerializer
 from annotate.models import Annotation, Layer
-from annotate.services import StaleVersion, delete_annotation, save_annotation
+from annotate.tags import StaleVersion, do_create_tag, do_delete_tag, do_edit_tag
 
 ETAG = re.compile(r'^(?:W/)?"(\d+)\.(\d+)"$')
 
@@ -75,7 +75,7 @@ class AnnotationViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         annotation = Annotation(annotator=self.request.user, **serializer.validated_data)
-        serializer.instance = save_annotation(annotation, user=self.request.user)
+        serializer.instance = do_create_tag(annotation=annotation, user=self.request.user)
 
     def create(self, request, *args, **kwargs):
         repeated = self.repeated_create(request)
@@ -99,21 +99,16 @@ class AnnotationViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         annotation = serializer.instance
-        version = expected_version(self.request, annotation)
-        for field, value in serializer.validated_data.items():
-            setattr(annotation, field, value)
-        if not annotation.gold and annotation.status != Annotation.Status.PENDING:
-            # The review judged the tag as it was; an edited tag needs reviewing again.
-            annotation.status = Annotation.Status.PENDING
         try:
-            save_annotation(annotation, user=self.request.user, expected_version=version)
+            do_edit_tag(annotation=annotation, changes=serializer.validated_data, user=self.request.user,
+                        expected_version=expected_version(self.request, annotation))
         except StaleVersion:
             raise self.stale(annotation) from None
 
     def perform_destroy(self, annotation):
         try:
-            delete_annotation(annotation, user=self.request.user,
-                              expected_version=expected_version(self.request, annotation))
+            do_delete_tag(annotation=annotation, user=self.request.user,
+                          expected_version=expected_version(self.request, annotation))
         except StaleVersion:
             raise self.stale(annotation) from None
 

@@ -6,6 +6,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from annotate.reviewing import ReviewForbidden, ReviewNotFound
+from annotate.tags import GoldReadOnly, StaleVersion, TagError
+
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
@@ -34,12 +37,27 @@ def as_drf_validation_error(error):
     return exceptions.ValidationError({"non_field_errors": error.messages})
 
 
+def as_api_error(error):
+    """Return the API exception for a refused write (404, 403, 412 or 400), naming the item."""
+    kind = exceptions.ValidationError
+    for refused, exception in ((StaleVersion, PreconditionFailed), (GoldReadOnly, exceptions.PermissionDenied),
+                               (ReviewNotFound, exceptions.NotFound), (ReviewForbidden, exceptions.PermissionDenied)):
+        if isinstance(error, refused):
+            kind = exception
+    api = kind()
+    # Set after construction: DRF would otherwise turn the item id into a string.
+    api.detail = {"detail": str(error), "item": error.annotation_id, **error.fields}
+    return api
+
+
 def exception_handler(exc, context):
-    """Answer oversized bodies with 413 and model validation errors with 400."""
+    """Answer oversized bodies with 413, model validation errors with 400 and refused writes by their kind."""
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": f"request body is over the size limit: {exc}"}, status=413)
     if isinstance(exc, DjangoValidationError):
         exc = as_drf_validation_error(exc)
+    elif isinstance(exc, TagError):
+        exc = as_api_error(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, PreconditionFailed) and getattr(exc, "current", None) is not None:
         response.data["current"] = exc.current

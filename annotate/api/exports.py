@@ -1,21 +1,19 @@
 """Streamed exports of annotated sentences, and restoring a JSON export into a project."""
 
-import json
-
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotate.api.permissions import role_in
+from annotate.api.permissions import IsProjectManager, role_in
 from annotate.exporting import FORMATS, export
 from annotate.exporting.rows import EXPORT_STATUSES, ExportFilterError, export_blocks, export_meta, select_for_export
-from annotate.models import Annotation, Project
-from annotate.restoring import RestoreError, restore_export
+from annotate.models import Annotation, Membership, Project
+from annotate.restoring import RestoreError, parse_export, restore_export
 
 
 def project_for(request, pk):
@@ -29,7 +27,7 @@ def project_for(request, pk):
 def exportable_annotations(request, project):
     """Return what the user may export: everything they see as reviewer or manager, their own otherwise."""
     annotations = Annotation.objects.visible_to(request.user)
-    if role_in(request, project.pk) == "annotator":
+    if not Membership.can_review(role_in(request, project.pk)):
         annotations = annotations.filter(annotator=request.user)
     return annotations
 
@@ -76,28 +74,34 @@ class ExportView(APIView):
 
 class RestoreUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A file written by the json export.")
+    user_map = serializers.JSONField(
+        binary=True, required=False, default=dict,
+        help_text='Attribute the file\'s usernames to accounts, e.g. {"ann1": "maria"}; others map to the same name.',
+    )
+    create_users = serializers.BooleanField(
+        default=False, help_text="Create accounts (no password, annotator role) for names that have none."
+    )
 
 
 class RestoreView(APIView):
-    """Import a json export into this project: all of it or, on any error, nothing."""
+    """Restore a json export into this project: all of it or, on the first error, nothing."""
+
+    permission_classes = [permissions.IsAuthenticated, IsProjectManager]
 
     @extend_schema(request={"multipart/form-data": RestoreUploadSerializer},
                    responses={201: {"type": "object"}})
     def post(self, request, pk):
         project = project_for(request, pk)
-        if role_in(request, project.pk) != "manager":
-            raise PermissionDenied("only a manager of the project may import annotations")
+        self.check_object_permissions(request, project)
         upload = RestoreUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
+        file, options = upload.validated_data["file"], upload.validated_data
         if file.size > settings.RESTORE_MAX_BYTES:
             raise ValidationError({"file": [f"{file.name}: over the {settings.RESTORE_MAX_BYTES:,}-byte limit"]})
         try:
-            data = json.loads(file.read().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ValidationError({"file": [f"{file.name}: not a JSON export ({error})"]}) from None
-        try:
-            summary = restore_export(project=project, data=data, user=request.user)
+            summary = restore_export(project=project, data=parse_export(file.read()), user=request.user,
+                                     user_map=options["user_map"], create_users=options["create_users"])
         except RestoreError as error:
-            raise ValidationError({"file": [f"{file.name}: {error}"]}) from None
+            prefix = f"{file.name}: " if error.field == "file" else ""
+            raise ValidationError({error.field: [f"{prefix}{error}"]}) from None
         return Response(summary, status=201)

@@ -2,25 +2,15 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, serializers
+from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate.api.annotations import expected_version
-from annotate.api.exceptions import PreconditionFailed
-from annotate.api.permissions import REVIEW_ROLES, role_in
+from annotate.api.permissions import IsProjectReviewer
 from annotate.api.serializers import AnnotationSerializer
 from annotate.models import Annotation, Label, Project, Segment, SegmentComment
-from annotate.reviewing import (
-    ACTIONS,
-    EDITABLE,
-    MAX_ITEMS,
-    ReviewError,
-    ReviewForbidden,
-    ReviewNotFound,
-    StaleReview,
-    review_annotations,
-)
+from annotate.reviewing import ACTIONS, EDITABLE, MAX_ITEMS, review_annotations
 
 ERRORS = {
     400: OpenApiResponse(description="Bad input; `detail` names the failing annotation, `item` is its id."),
@@ -86,21 +76,10 @@ class BulkResultSerializer(serializers.Serializer):
     gold = serializers.IntegerField(allow_null=True, help_text="The gold annotation an accepted tag went into.")
 
 
-def api_error(error):
-    """Return the API exception for a refused review: 404, 403, 412 or 400, naming the item."""
-    kind = exceptions.ValidationError
-    for refused, exception in ((ReviewNotFound, exceptions.NotFound), (ReviewForbidden, exceptions.PermissionDenied),
-                               (StaleReview, PreconditionFailed)):
-        if isinstance(error, refused):
-            kind = exception
-    api = kind()
-    # Set after construction: DRF would otherwise turn the item id into a string.
-    api.detail = {"detail": str(error), "item": error.annotation_id, **error.fields}
-    return api
-
-
 class AnnotationReviewView(APIView):
-    """Accept (optionally with edits), reject or dispute one tag; send its ETag in If-Match."""
+    """Accept (optionally with edits), reject, dispute or un-accept one tag; send its ETag in If-Match."""
+
+    permission_classes = [permissions.IsAuthenticated, IsProjectReviewer]
 
     @extend_schema(
         request=ReviewSerializer,
@@ -110,18 +89,14 @@ class AnnotationReviewView(APIView):
     )
     def post(self, request, pk):
         annotation = get_object_or_404(Annotation.objects.visible_to(request.user), pk=pk)
-        if role_in(request, annotation.project_id) not in REVIEW_ROLES:
-            raise exceptions.PermissionDenied("only a reviewer or manager of this project may review tags")
+        self.check_object_permissions(request, annotation)
         body = ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        try:
-            (result,) = review_annotations(
-                reviewer=request.user, items=[(annotation.pk, expected_version(request, annotation))],
-                action=data["action"], note=data["note"], edits=body.edits(data),
-            )
-        except ReviewError as error:
-            raise api_error(error) from None
+        (result,) = review_annotations(
+            reviewer=request.user, items=[(annotation.pk, expected_version(request, annotation))],
+            action=data["action"], note=data["note"], edits=body.edits(data),
+        )
         context = {"request": request}
         response = Response(ReviewResultSerializer(result, context=context).data)
         response["ETag"] = f'"{result.annotation.pk}.{result.annotation.version}"'
@@ -141,11 +116,8 @@ class BulkReviewView(APIView):
             project = Project.objects.visible_to(request.user).filter(pk=data["project"]).first()
             if project is None:
                 raise exceptions.NotFound({"project": "no such project"})
-        try:
-            results = review_annotations(reviewer=request.user, items=[(i["id"], i["version"]) for i in data["items"]],
-                                         action=data["action"], note=data["note"], project=project)
-        except ReviewError as error:
-            raise api_error(error) from None
+        results = review_annotations(reviewer=request.user, items=[(i["id"], i["version"]) for i in data["items"]],
+                                     action=data["action"], note=data["note"], project=project)
         return Response([
             {"id": r.annotation.pk, "version": r.annotation.version, "status": r.annotation.status,
              "gold": r.gold.pk if r.gold else None}

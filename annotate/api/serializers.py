@@ -1,9 +1,7 @@
-"""API representations; every write is checked by annotate.validation.check_annotation."""
+"""API representations; annotation writes are checked and saved by annotate.tags."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from annotate.api.exceptions import as_drf_validation_error
 from annotate.api.permissions import role_in
 from annotate.models import (
     Annotation,
@@ -16,7 +14,6 @@ from annotate.models import (
     SegmentProgress,
     Source,
 )
-from annotate.validation import check_annotation
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
@@ -121,33 +118,27 @@ class AnnotationSerializer(serializers.ModelSerializer):
         read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
 
     def validate(self, data):
+        """Return the fields to write; the write path (annotate.tags) checks the tag they make."""
         data.pop("version", None)
         if self.instance is not None:
             data.pop("client_key", None)
-        instance = self.instance or Annotation(annotator=self.context["request"].user)
-        if self.instance is not None:
             for locked in ("document", "segment"):
-                if locked in data and data[locked] != getattr(self.instance, locked):
+                if locked in data and data.pop(locked) != getattr(self.instance, locked):
                     raise serializers.ValidationError({locked: "cannot be changed; delete and re-create instead"})
-        for field, value in data.items():
-            setattr(instance, field, value)
-        if instance.document_id is None:
-            if instance.segment_id is not None:
-                instance.document = instance.segment.document
-            elif instance.relation_content_id is not None:
-                instance.document = instance.relation_content.document
+            return data
+        document = data.get("document")
+        if document is None:
+            if data.get("segment") is not None:
+                document = data["segment"].document
+            elif data.get("relation_content") is not None:
+                document = data["relation_content"].document
             else:
                 raise serializers.ValidationError({"document": "give a segment, or a document for article-level tags"})
-        instance.project = instance.document.project
-        if role_in(self.context["request"], instance.project_id) is None:
+        if role_in(self.context["request"], document.project_id) is None:
             raise serializers.ValidationError({"document": "you are not a member of this document's project"})
-        if instance.quote is None:
-            instance.quote = ""
-        try:
-            check_annotation(instance)
-        except DjangoValidationError as error:
-            raise as_drf_validation_error(error) from None
-        data["document"], data["project"] = instance.document, instance.project
+        if data.get("quote") is None:
+            data["quote"] = ""
+        data["document"], data["project"] = document, document.project
         return data
 
 

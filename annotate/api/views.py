@@ -12,7 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from annotate.api.exceptions import Conflict
-from annotate.api.permissions import IsManagerForWrites, role_in
+from annotate.api.permissions import IsManagerForWrites
 from annotate.api.serializers import (
     CodebookSerializer,
     DocumentSerializer,
@@ -68,8 +68,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
         upload = DocumentUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         project, file = upload.validated_data["project"], upload.validated_data["file"]
-        if role_in(request, project.pk) != "manager":
-            raise PermissionDenied(IsManagerForWrites.message)
+        self.check_object_permissions(request, project)
         try:
             check_size(file.name, file.size)
             result = import_article(project=project, name=file.name, raw=file.read(),

@@ -4,10 +4,28 @@ One object: ``format`` and ``format_version`` (what a restore checks),
 ``project``, ``codebook`` (key, version, layers and labels), ``filters``,
 ``generated_at`` and ``documents``. Each document carries every field of its
 record, text included, then ``segments`` (each with its ``annotations``),
-``document_annotations`` and ``relations``. Annotations are the records as
-they are: ids, layer and label keys, annotator and reviewer usernames,
-offsets in the segment and in the document, review fields, provenance and
-version, so nothing is lost between export and restore.
+``document_annotations`` and ``relations``. Documents carry their
+``filename``; segments their ``comments`` and ``done``-marks. Annotations are
+the records as they are: ids, layer and label keys, annotator and reviewer
+usernames, offsets in the segment and in the document, the relation anchor
+sentence (``segment_id``), review fields, ``gold``, ``edited``, provenance,
+version and created/modified times.
+
+Export, restore into an empty project, export again: the two files are the
+same except for
+
+- ``generated_at``, and the ids: ``project.id``, document, segment and
+  annotation ids (and so ``segment_id``, ``provenance`` and ``relation`` ends,
+  which point at the new ids of the same rows; order is kept);
+- ``project.slug`` and ``name`` when restored into a project named otherwise;
+- usernames changed by a user map on restore.
+
+Not in the file, so not restored: annotations' history (the restore is one
+``imported`` entry by the restoring manager), documents' ``imported_by`` and
+``imported_at`` (the restore's), a source's details when an outlet of the
+same name already exists (the existing one is kept), and done-marks of
+members with no tag in the export (they go with the exported annotators, so
+an annotator's own export carries only theirs).
 """
 
 from collections.abc import Iterable, Iterator

@@ -25,6 +25,7 @@ class ExportDocument(TypedDict):
     published_at: str | None  # ISO 8601
     url: str
     language: str
+    filename: str  # the name of the file the article was imported from, "" if none
     text_sha256: str
     text: str  # the canonical text that every doc_start/doc_end points into
 
@@ -57,11 +58,23 @@ class ExportAnnotation(TypedDict):
     reviewed_at: str | None
     review_note: str
     gold: bool
+    edited: bool  # gold only: the reviewer changed the tag while accepting it
     provenance: list[int]  # ids of the annotations a gold annotation came from
     created: str  # ISO 8601
     modified: str
     version: int
     relation: ExportRelation | None  # set for relation scope only
+
+
+class ExportComment(TypedDict):
+    author: str  # username
+    text: str
+    created: str  # ISO 8601
+
+
+class ExportDone(TypedDict):
+    annotator: str  # username
+    done_at: str  # ISO 8601
 
 
 class ExportSegment(TypedDict):
@@ -73,6 +86,8 @@ class ExportSegment(TypedDict):
     end: int
     text: str
     annotations: list[ExportAnnotation]  # segment- and span-scope annotations on this segment
+    comments: list[ExportComment]  # the sentence's discussion, oldest first
+    done: list[ExportDone]  # annotators who marked the sentence done, by username
 
 
 class DocumentBlock(TypedDict):

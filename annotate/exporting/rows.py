@@ -2,7 +2,8 @@
 
 A fixed number of queries whatever the size: one for documents, one for
 segments, one each for sentence/span, document-level and relation
-annotations, and one for gold provenance. Each is read with a server-side
+annotations, one for gold provenance, one for sentence comments and one for
+done-marks. Each is read with a server-side
 cursor (``iterator()``) in (document, position) order and merged here, so
 memory stays constant.
 """
@@ -15,8 +16,8 @@ from django.db import connections
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from annotate.models import Annotation, Label, Layer, Segment
-from annotate.services import export_codebook
+from annotate.codebooks import export_codebook
+from annotate.models import Annotation, Label, Layer, Segment, SegmentComment, SegmentProgress
 
 # JSON and timestamps are read as text: the ORM's per-row parsing (then re-serialising) took
 # most of an export's time, and orjson and _iso_text do the same work several times faster.
@@ -30,7 +31,8 @@ ANNOTATION_FIELDS = (
     "id", "document_id", "segment_id", "segment__index", "segment__start", "label__key", "label__name",
     "label__technique", "label__layer__key", "label__layer__scope", "start", "end", "quote", "attributes_text",
     "note", "annotator__username", "status", "reviewer__username", "reviewed_text", "review_note", "gold",
-    "version", "created_text", "modified_text", "relation_content_id", "relation_source_id", "relation_cue_id",
+    "edited", "version", "created_text", "modified_text", "relation_content_id", "relation_source_id",
+    "relation_cue_id",
 )
 SEGMENT_FIELDS = ("id", "document_id", "index", "kind", "paragraph", "start", "end", "text")
 CHUNK = 2000
@@ -83,8 +85,8 @@ def _iso_text(value):
 def annotation_record(row, provenance):
     """Return the export record of one annotation row."""
     (pk, _document_id, segment_id, segment_index, segment_start, label, label_name, technique, layer, scope,
-     start, end, quote, attributes, note, annotator, status, reviewer, reviewed_at, review_note, gold, version,
-     created, modified, content, source, cue) = row
+     start, end, quote, attributes, note, annotator, status, reviewer, reviewed_at, review_note, gold, edited,
+     version, created, modified, content, source, cue) = row
     spans = start is not None and segment_start is not None
     return {
         "id": pk, "layer": layer, "scope": scope, "label": label, "label_name": label_name,
@@ -93,7 +95,7 @@ def annotation_record(row, provenance):
         "doc_start": segment_start + start if spans else None, "doc_end": segment_start + end if spans else None,
         "quote": quote, "attributes": orjson.loads(attributes), "note": note, "annotator": annotator,
         "status": status, "reviewer": reviewer, "reviewed_at": _iso_text(reviewed_at), "review_note": review_note,
-        "gold": bool(gold), "provenance": provenance.get(pk, []), "created": _iso_text(created),
+        "gold": bool(gold), "edited": bool(edited), "provenance": provenance.get(pk, []), "created": _iso_text(created),
         "modified": _iso_text(modified),
         "version": version,
         "relation": {"content": content, "source": source, "cue": cue} if scope == Layer.Scope.RELATION else None,
@@ -107,7 +109,7 @@ def document_record(document):
         "source": {"name": source.name, "country": source.country, "funding_note": source.funding_note,
                    "url": source.url} if source else None,
         "published_at": _iso(document.published_at), "url": document.url, "language": document.language,
-        "text_sha256": document.text_sha256, "text": document.text,
+        "filename": document.filename, "text_sha256": document.text_sha256, "text": document.text,
     }
 
 
@@ -127,7 +129,7 @@ def export_blocks(*, documents, annotations):
     provenance = {}
     for gold_id, origin_id in Annotation.provenance.through.objects.filter(
         from_annotation__in=annotations.filter(gold=True).values("pk")
-    ).values_list("from_annotation_id", "to_annotation_id"):
+    ).order_by("from_annotation_id", "to_annotation_id").values_list("from_annotation_id", "to_annotation_id"):
         provenance.setdefault(gold_id, []).append(origin_id)
 
     by_document = itemgetter(1)
@@ -136,12 +138,30 @@ def export_blocks(*, documents, annotations):
     spans = _Cursor(_raw_rows(by_scope["segment"]), itemgetter(1, 3))
     document_level = _Cursor(_raw_rows(by_scope["document"]), by_document)
     relations = _Cursor(_raw_rows(by_scope["relation"]), by_document)
+    by_segment = itemgetter(0, 1)
+    comments = _Cursor(
+        SegmentComment.objects.filter(segment__document__in=documents.values("pk"))
+        .order_by("segment__document_id", "segment__index", "created_at", "id")
+        .values_list("segment__document_id", "segment__index", "author__username", "text", "created_at")
+        .iterator(CHUNK), by_segment)
+    # Done-marks go with the annotators whose tags are exported: an annotator's own export carries only theirs.
+    done = _Cursor(
+        SegmentProgress.objects.filter(segment__document__in=documents.values("pk"),
+                                       annotator__in=annotations.values("annotator"))
+        .order_by("segment__document_id", "segment__index", "annotator__username")
+        .values_list("segment__document_id", "segment__index", "annotator__username", "done_at")
+        .iterator(CHUNK), by_segment)
 
     def segment_records(document_id):
         for pk, _doc, index, kind, paragraph, start, end, text in segments.take(document_id):
-            tagged = [annotation_record(row, provenance) for row in spans.take((document_id, index))]
+            key = (document_id, index)
+            tagged = [annotation_record(row, provenance) for row in spans.take(key)]
             yield {"id": pk, "index": index, "kind": kind, "paragraph": paragraph, "start": start, "end": end,
-                   "text": text, "annotations": tagged}
+                   "text": text, "annotations": tagged,
+                   "comments": [{"author": author, "text": body, "created": _iso(created)}
+                                for _d, _i, author, body, created in comments.take(key)],
+                   "done": [{"annotator": annotator, "done_at": _iso(done_at)}
+                            for _d, _i, annotator, done_at in done.take(key)]}
 
     for document in documents.iterator(CHUNK):
         yield {

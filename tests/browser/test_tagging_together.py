@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotate.models import Annotation, SegmentProgress
-from annotate.services import save_annotation
+from annotate.tags import do_edit_tag
 from tests.api_helpers import make_span
 from tests.browser.pages import choose_layer, open_document, select_words, wait_saved
 
@@ -59,8 +59,7 @@ def test_a_stale_edit_shows_the_conflict_and_reloads_the_sentence(login, cast, p
     tag = make_span(project, document, cast["ann1"], label, "lifeline")
     page = login("ann1")
     open_document(page, document, sentence=tag.segment.index)
-    tag.note = "changed in another tab"
-    save_annotation(tag, user=cast["ann1"], expected_version=1)
+    do_edit_tag(annotation=tag, changes={"note": "changed in another tab"}, user=cast["ann1"], expected_version=1)
 
     page.locator("#sentence-anns button", has_text="Edit").click()
     page.fill("#f-note", "my edit")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotate.services import DEFAULT_CODEBOOK, CodebookError, load_codebook_file
+from annotate.codebooks import DEFAULT_CODEBOOK, CodebookError, load_codebook_file
 
 
 class Command(BaseCommand):

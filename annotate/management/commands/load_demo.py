@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from annotate.demo import create_demo
 from annotate.sample_annotations import add_sample_annotations
-from annotate.services import create_demo
 
 
 class Command(BaseCommand):

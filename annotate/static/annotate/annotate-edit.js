@@ -1,5 +1,5 @@
 // Changes: each is shown at once and queued for the API; forms ask for what a layer needs first.
-import { human, openForm } from './annotate-forms.js';
+import { h, human, openForm } from './annotate-forms.js';
 import {
   $, aliases, all, anns, data, describeRelation, find, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
   positionOf, refocus, say, segById, segments, short, view,
@@ -9,40 +9,64 @@ import { unitsToPoints } from './annotate-text.js';
 
 const dialog = $('form-dialog');
 let tempIds = 0;
-let failure = null;
+// Refused writes, keyed by the tag or sentence they were about. Each stays in the header until that
+// same thing is saved or the user dismisses it: a later, unrelated save must not read as "All changes saved".
+const failures = new Map();
 
-function problem(response, what) {
+function refused(item, text) {
+  failures.delete(item);
+  failures.set(item, text);
+  say(text);
+}
+
+function problem(response, what, item) {
   const body = response.data && typeof response.data === 'object' ? response.data : {};
   const details = Object.entries(body).filter(([key]) => key !== 'current').map(([key, value]) => {
     const text = [].concat(value).map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)).join(' ');
     return key === 'detail' || key === 'non_field_errors' ? text : `${human(key.replace('attributes.', ''))}: ${text}`;
   });
-  failure = `${what}: ${details.join('; ') || `the server answered ${response.status}`}.`;
-  say(failure);
+  refused(item, `${what}: ${details.join('; ') || `the server answered ${response.status}`}.`);
 }
+
+const dismiss = h('button', {
+  type: 'button', id: 'dismiss', hidden: true, 'aria-label': 'Dismiss the unsaved changes notice',
+  onclick: () => { failures.clear(); say(''); drawStatus(queue); refocus(); },
+}, 'Dismiss');
+$('retry').after(dismiss);
 
 function drawStatus(queue) {
   const status = $('save-status');
   const waiting = `${queue.pending} change${queue.pending === 1 ? '' : 's'} waiting`;
+  const last = [...failures.values()].pop();
+  const more = failures.size > 1 ? ` (and ${failures.size - 1} more)` : '';
   const [state, text] = queue.timer ? ['offline', `Not saved yet: ${queue.trouble}. Retrying… (${waiting})`]
     : queue.pending ? ['saving', 'Saving…']
-      : failure ? ['failed', `Not saved: ${failure}`]
+      : failures.size ? ['failed', `Not saved: ${last}${more}`]
         : ['saved', 'All changes saved'];
   status.dataset.state = state;
   status.textContent = text;
   $('retry').hidden = state !== 'offline';
+  dismiss.hidden = state !== 'failed';
   hooks.drawLists();
 }
 
 export const queue = new Queue(drawStatus);
 
-function send(op) {
+function send(op, item) {
   const done = op.done;
   op.done = (response) => {
-    failure = null;
+    failures.delete(item);
     done(response);
   };
   queue.push(op);
+}
+
+// Gold tags are the project's accepted version and change only through review; the server refuses
+// any other write, and the page never sends one.
+function refuseGold(a) {
+  if (!a.gold) return false;
+  say(`“${labelOf(a).name}” is a gold tag: it changes only through review.`);
+  return true;
 }
 
 function create(body, ends = {}) {
@@ -64,7 +88,7 @@ function create(body, ends = {}) {
       if (!Object.values(ends).some((end) => end && end.failed)) return false;
       anns.delete(a.id);
       a.failed = true;
-      say(`${what} was not saved: a span it links was refused.`);
+      refused(a, `${what} was not saved: a span it links was refused.`);
       hooks.touched(a);
       return true;
     },
@@ -88,13 +112,14 @@ function create(body, ends = {}) {
     fail: (response) => {
       anns.delete(a.id);
       a.failed = true;
-      problem(response, `${what} was not saved`);
+      problem(response, `${what} was not saved`, a);
       hooks.touched(a);
     },
-  });
+  }, a);
 }
 
 function change(a, changes) {
+  if (refuseGold(a)) return;
   const before = Object.fromEntries(Object.keys(changes).map((key) => [key, a[key]]));
   Object.assign(a, changes);
   a.pending += 1;
@@ -110,13 +135,14 @@ function change(a, changes) {
       a.pending -= 1;
       if (response.status === 412 || response.status === 404) return conflict(a, response);
       Object.assign(a, before);
-      problem(response, `The change to “${labelOf(a).name}” was not saved`);
+      problem(response, `The change to “${labelOf(a).name}” was not saved`, a);
       hooks.touched(a);
     },
-  });
+  }, a);
 }
 
 export function remove(a) {
+  if (refuseGold(a)) return;
   // The server deletes relations with the span they link; the page follows at once.
   const links = all().filter((r) => r.scope === 'relation' && [r.relation_content, r.relation_source].includes(a.id));
   const gone = [a, ...links];
@@ -137,10 +163,10 @@ export function remove(a) {
       if (response.status === 404) return finish();
       gone.forEach((x) => { x.deleting = false; });
       if (response.status === 412) return conflict(a, response);
-      problem(response, `“${labelOf(a).name}” was not deleted`);
+      problem(response, `“${labelOf(a).name}” was not deleted`, a);
       hooks.touched(a);
     },
-  });
+  }, a);
 }
 
 function conflict(a, response) {
@@ -152,7 +178,7 @@ function conflict(a, response) {
     anns.delete(String(a.id));
     a.failed = true;
   }
-  failure = `“${name}” was ${current ? 'changed' : 'deleted'} by another session`;
+  refused(a, `“${name}” was ${current ? 'changed' : 'deleted'} by another session`);
   say(current
     ? `Conflict: “${name}” was changed elsewhere since this page loaded (it is now at version ${current.version}). `
       + 'Your change was not applied; the sentence was reloaded with the saved version.'
@@ -195,11 +221,11 @@ export function setDone(seg, value) {
     done: () => {},
     fail: (response) => {
       seg.done = !value;
-      problem(response, `Sentence ${seg.index + 1} was not marked ${value ? 'done' : 'not done'}`);
+      problem(response, `Sentence ${seg.index + 1} was not marked ${value ? 'done' : 'not done'}`, seg);
       hooks.drawSegment(seg);
       hooks.drawPanel();
     },
-  });
+  }, seg);
 }
 
 export function doneAndNext() {
@@ -343,6 +369,7 @@ function relationForm(label) {
 }
 
 export function editForm(a, preset = {}) {
+  if (refuseGold(a)) return;
   const label = labelOf(a);
   const layer = label.layer;
   const keyOf = (v) => (v.label ? labels.get(Number(v.label)).key : label.key);

@@ -25,8 +25,15 @@ export const all = () => [...anns.values()];
 // A form may hold the temporary id of a tag saved while it was open: keep the old ids findable.
 export const aliases = new Map();
 export const find = (id) => (id == null || id === '' ? null : anns.get(String(id)) || aliases.get(String(id)) || null);
-export const mine = (a) => a.annotator === me && !a.deleting;
-export const shown = (a) => !a.deleting && (a.annotator === me || view.showAll);
+// A gold tag's annotator is the reviewer who accepted it, yet it is the project's, not theirs:
+// it changes only through review, so no key, form or link on this page may treat it as the user's own.
+export const mine = (a) => a.annotator === me && !a.gold && !a.deleting;
+// Reviewers see the gold version by default; an annotator sees it among everyone's tags.
+export const shown = (a) => !a.deleting && (mine(a) || view.showAll || (a.gold && data.can_review));
+export const when = (iso) => new Date(iso).toLocaleString('en-GB', {
+  day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
+});
+export const goldText = (a) => `Gold · accepted by ${a.reviewer || a.annotator}${a.reviewed_at ? ` on ${when(a.reviewed_at)}` : ''}`;
 export const short = (text, n = 60) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 export const positionOf = (a) => (a.segment ? segById.get(a.segment).index : -1);
 

@@ -74,7 +74,7 @@ function underline(mark) {
   return `${PATTERNS[mark.style](mark.color)} 0 calc(100% - ${mark.lane * 4}px) / 100% 3px no-repeat`;
 }
 
-// Draw text into el with marks [{start, end, color, style, tag, id, title}] in UTF-16 units,
+// Draw text into el with marks [{start, end, color, style, tag, id, title, gold}] in UTF-16 units,
 // plus an optional selection and caret ([start, end]).
 export function renderText(el, text, marks, sel, caret) {
   assignLanes(marks);
@@ -101,9 +101,11 @@ export function renderText(el, text, marks, sel, caret) {
       piece.style.paddingBottom = `${Math.max(...over.map((m) => m.lane)) * 4 + 2}px`;
       piece.dataset.ann = over.map((m) => m.id).join(' ');
       piece.title = over.map((m) => m.title).join('\n');
+      // Gold is marked by shape as well as colour: a rule over the words and a star on the tag.
+      if (over.some((m) => m.gold)) piece.classList.add('gold');
       const ending = over.filter((m) => m.end === b);
       if (ending.length) {
-        piece.dataset.tag = ending.map((m) => m.tag).join('·');
+        piece.dataset.tag = ending.map((m) => (m.gold ? `★${m.tag}` : m.tag)).join('·');
         piece.style.setProperty('--tc', ending[0].color);
       }
     }

@@ -5,7 +5,7 @@ import {
 import { followDiscussion, openDiscussion, setUpDiscussion } from './annotate-discussion.js';
 import { h, human } from './annotate-forms.js';
 import {
-  $, all, annotators, colorOf, data, describeRelation, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
+  $, all, annotators, colorOf, data, describeRelation, focused, goldText, hooks, labelOf, labels, layerOf, layers, me, mine,
   PALETTE, positionOf, refocus, say, segById, segments, short, shown, spanStyle, tagOf, view,
 } from './annotate-state.js';
 import { offsetIn, pointAt, pointsToUnits, renderText, trim, words } from './annotate-text.js';
@@ -45,7 +45,8 @@ function drawSegment(seg, names = annotators()) {
     style: spanStyle[a.layer] || 'solid',
     tag: tagOf(labelOf(a)),
     id: a.id,
-    title: `${labelOf(a).name} (${layerOf(a).name})${a.annotator === me ? '' : `, by ${a.annotator}`}`,
+    gold: a.gold,
+    title: `${labelOf(a).name} (${layerOf(a).name})${a.gold ? `, ${goldText(a)}` : mine(a) ? '' : `, by ${a.annotator}`}`,
   }));
   const sel = isFocus && view.sel ? [view.sel.start, view.sel.end] : null;
   const caret = isFocus && view.caret !== null ? words(seg.text)[view.caret] : null;
@@ -53,8 +54,10 @@ function drawSegment(seg, names = annotators()) {
   const kept = isFocus ? nativeRange(seg) : null;
   renderText(seg.textEl, seg.text, marks, sel, caret);
   if (kept) getSelection().setBaseAndExtent(...pointAt(seg.textEl, kept[0]), ...pointAt(seg.textEl, kept[1]));
-  seg.tagsEl.replaceChildren(...here.filter((a) => a.scope !== 'span').map((a) => h('span',
-    { class: 'mini', style: { '--c': colorOf(a, names) }, title: labelOf(a).name }, tagOf(labelOf(a)))));
+  seg.tagsEl.replaceChildren(...here.filter((a) => a.scope !== 'span').map((a) => h('span', {
+    class: a.gold ? 'mini gold' : 'mini', style: { '--c': colorOf(a, names) },
+    title: a.gold ? `${labelOf(a).name}, ${goldText(a)}` : labelOf(a).name,
+  }, tagOf(labelOf(a)))));
   seg.el.classList.toggle('done', seg.done);
   seg.el.classList.toggle('focus', isFocus);
   seg.el.tabIndex = isFocus ? 0 : -1;
@@ -151,7 +154,7 @@ function highlight(a, on) {
 
 function item(a, names) {
   const label = labelOf(a);
-  const own = a.annotator === me;
+  const own = mine(a);
   const attrs = Object.entries(a.attributes || {}).filter(([, v]) => v !== '' && v !== null)
     .map(([k, v]) => `${human(k)}: ${v === true ? 'yes' : v === false ? 'no' : human(v)}`);
   const what = `${label.name}${a.quote ? ` “${short(a.quote, 30)}”` : ''}`;
@@ -159,12 +162,14 @@ function item(a, names) {
     type: 'button', class: 'link', onclick: () => focusSegment(segments.indexOf(segById.get(a.segment))),
   }, `anchored at sentence ${positionOf(a) + 1}`) : null;
   return h('li', {
-    class: `ann${a.pending ? ' pending' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
+    class: `ann${a.pending ? ' pending' : ''}${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
     onmouseenter: () => highlight(a, true), onmouseleave: () => highlight(a, false),
     onfocusin: () => highlight(a, true), onfocusout: () => highlight(a, false),
   },
   h('div', { class: 'ann-head' }, h('span', { class: 'mini' }, tagOf(label)), h('strong', {}, label.name),
-    h('span', { class: 'muted' }, ` ${label.layer.name}`), own ? null : h('span', { class: 'by' }, a.annotator)),
+    h('span', { class: 'muted' }, ` ${label.layer.name}`),
+    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : own ? null : h('span', { class: 'by' }, a.annotator)),
+  a.gold ? h('div', { class: 'provenance' }, goldText(a), h('span', { class: 'sr-only' }, ': read-only, changed only through review')) : null,
   a.quote ? h('div', { class: 'quote' }, `“${a.quote}”`) : null,
   a.scope === 'relation' ? h('div', { class: 'quote' }, describeRelation(a)) : null,
   anchor,
@@ -381,7 +386,7 @@ function start() {
   $('layer-tabs').replaceChildren(...layers.map((layer, i) => h('button', {
     type: 'button', role: 'tab', id: `tab-${layer.key}`, 'aria-controls': 'layer-panel', onclick: () => setLayer(i),
   }, layer.name)));
-  if (data.role === 'reviewer' || data.role === 'manager' || !data.blind) {
+  if (data.can_review || !data.blind) {
     $('view-options').hidden = false;
     viewOption('show-all', 'showAll');
     viewOption('by-annotator', 'byAnnotator');

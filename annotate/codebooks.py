@@ -1,0 +1,94 @@
+"""Codebooks: load a version from its JSON description, and write one back out."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from annotate.models import Codebook, Label, Layer
+
+DEFAULT_CODEBOOK = Path(settings.BASE_DIR) / "fixtures" / "codebook-default-v1.json"
+LAYER_FIELDS = ("name", "description", "scope", "multiple", "attributes", "relation_endpoints")
+LABEL_FIELDS = ("name", "definition", "example", "color", "hotkey", "technique")
+
+
+class CodebookError(Exception):
+    """A codebook file that cannot be loaded."""
+
+
+def codebook_signature(data):
+    """Return the parts of a codebook that annotations depend on, for comparing versions."""
+    return [
+        (layer["key"], layer["scope"], sorted(label["key"] for label in layer["labels"]))
+        for layer in data["layers"]
+    ]
+
+
+def load_codebook(data):
+    """Create a codebook version from its JSON description; an identical existing version is reused."""
+    try:
+        key, version, layers = data["key"], int(data["version"]), data["layers"]
+    except (KeyError, TypeError, ValueError) as error:
+        raise CodebookError(f"codebook needs 'key', an integer 'version' and 'layers' ({error})") from None
+    existing = Codebook.objects.filter(key=key, version=version).first()
+    if existing is not None:
+        if codebook_signature(export_codebook(existing)) != codebook_signature(data):
+            raise CodebookError(
+                f"codebook '{key}' version {version} already exists with other layers or labels: "
+                "raise the version number to load a changed codebook"
+            )
+        return existing, False
+    with transaction.atomic():
+        codebook = Codebook.objects.create(
+            key=key, version=version, name=data.get("name", key), description=data.get("description", "")
+        )
+        for layer_order, layer_data in enumerate(layers):
+            if layer_data.get("scope") not in Layer.Scope.values:
+                raise CodebookError(f"layer '{layer_data.get('key')}': scope must be one of {Layer.Scope.values}")
+            layer = Layer.objects.create(
+                codebook=codebook,
+                key=layer_data["key"],
+                order=layer_order,
+                **{field: layer_data[field] for field in LAYER_FIELDS if field in layer_data},
+            )
+            labels = [
+                Label(layer=layer, key=label_data["key"], order=label_order,
+                      **{field: label_data[field] for field in LABEL_FIELDS if field in label_data})
+                for label_order, label_data in enumerate(layer_data.get("labels", []))
+            ]
+            for label in labels:
+                label.full_clean(exclude=["layer"])
+            Label.objects.bulk_create(labels)
+    return codebook, True
+
+
+def load_codebook_file(path=DEFAULT_CODEBOOK):
+    """Load a codebook from a JSON file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CodebookError(f"{path}: cannot read codebook JSON ({error})") from None
+    return load_codebook(data)
+
+
+def export_codebook(codebook):
+    """Return a codebook as the JSON structure load_codebook() reads."""
+    layers = codebook.layers.prefetch_related("labels")
+    return {
+        "key": codebook.key,
+        "name": codebook.name,
+        "version": codebook.version,
+        "description": codebook.description,
+        "layers": [
+            {
+                "key": layer.key,
+                **{field: getattr(layer, field) for field in LAYER_FIELDS},
+                "labels": [
+                    {"key": label.key, **{field: getattr(label, field) for field in LABEL_FIELDS}}
+                    for label in layer.labels.all()
+                ],
+            }
+            for layer in layers
+        ],
+    }

@@ -1,0 +1,71 @@
+"""The demo: the TeleSUR project, its article and four demo accounts."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from annotate.codebooks import load_codebook_file
+from annotate.models import Membership, Project, Source
+
+DEMO_PROJECT = "telesur-iran-venezuela"
+DEMO_USERS = (
+    ("manager", Membership.Role.MANAGER),
+    ("annotator1", Membership.Role.ANNOTATOR),
+    ("annotator2", Membership.Role.ANNOTATOR),
+    ("reviewer", Membership.Role.REVIEWER),
+)
+DEMO_ARTICLE = Path(settings.BASE_DIR) / "fixtures" / "telesur-iran-venezuela-2025-06-09.txt"
+DEMO_GUIDELINES = """\
+# Guidelines
+
+Read the whole article once, then tag sentence by sentence.
+
+- **Framing**: every frame a sentence evokes; *No frame* for transitions.
+- **Loaded language**: mark the smallest phrase that carries the charge; say whose voice it is.
+- **Sentence bias**: does the wording take a side?
+- **Attribution**: mark source, cue and content, then link content to source.
+- **Missing perspectives**: at article level, anchored to the sentence where the gap matters most.
+
+Mark a sentence *done* even when there is nothing to tag: that is data too.
+"""
+
+
+def create_demo(*, reset_passwords=False):
+    """Create the demo project with the TeleSUR article and four demo users; return new passwords."""
+    from annotate.importing import import_article, read_article
+
+    codebook, _ = load_codebook_file()
+    passwords = {}
+    with transaction.atomic():
+        Source.objects.update_or_create(
+            name="TeleSUR",
+            defaults={
+                "country": "Venezuela (Caracas)",
+                "funding_note": "State-funded: majority-owned by the Venezuelan government, "
+                "with minority stakes from other Latin American governments.",
+                "url": "https://www.telesurenglish.net/",
+            },
+        )
+        project, _ = Project.objects.get_or_create(
+            slug=DEMO_PROJECT,
+            defaults={
+                "name": "TeleSUR: Iran-Venezuela relations (June 2025)",
+                "codebook": codebook,
+                "guidelines": DEMO_GUIDELINES,
+                "blind": True,
+            },
+        )
+        User = get_user_model()
+        for username, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(username=username)
+            if created or reset_passwords:
+                passwords[username] = secrets.token_urlsafe(9)
+                user.set_password(passwords[username])
+                user.save()
+            Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+        manager = User.objects.get(username="manager")
+        import_article(project=project, name=DEMO_ARTICLE.name, raw=read_article(DEMO_ARTICLE), user=manager)
+    return project, passwords

@@ -1,0 +1,256 @@
+"""The one write path for tags: every create, edit, delete and import of an Annotation row.
+
+Check, then do (as Zulip's actions): ``check_…`` validates and raises a named
+error, ``do_…`` writes inside a transaction. Each rule is written once, here:
+
+- every saved tag passes annotate.validation.check_annotation;
+- an edit or a delete lands only at the version the client saw (take_version),
+  else StaleVersion;
+- an edited tag that was reviewed goes back to pending and out of the gold
+  version, and so do the reviewed relations that use it;
+- a deleted tag leaves the gold version; a gold tag left with no source is
+  deleted, and gold relations that used it are withdrawn with it;
+- gold tags change only through review (annotate.reviewing);
+- history records the acting user and why.
+
+Annotation.save(), delete() and the bulk queryset writes refuse to run outside
+write_path(), so no other module can skip these rules by accident.
+"""
+
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from annotate.models import IN_WRITE_PATH, Annotation
+from annotate.validation import check_annotation
+
+# What an annotator may change; the review judged the tag as it was, so any change sends it back to pending.
+EDITABLE = ("label", "start", "end", "quote", "attributes", "note", "relation_content", "relation_source",
+            "relation_cue")
+
+
+class TagError(Exception):
+    """A write that cannot be applied; the message names the annotation and the problem."""
+
+    def __init__(self, message, *, annotation_id=None, fields=None):
+        super().__init__(message)
+        self.annotation_id = annotation_id
+        self.fields = fields or {}
+
+
+class StaleVersion(TagError):
+    """The annotation changed since the client loaded it."""
+
+    def __init__(self, message, *, annotation_id=None, current=None):
+        super().__init__(message, annotation_id=annotation_id)
+        self.current = current
+
+
+class GoldReadOnly(TagError):
+    """Gold tags are made and changed by review decisions only."""
+
+
+@contextmanager
+def write_path():
+    """Run the block in one transaction in which Annotation rows may be written."""
+    token = IN_WRITE_PATH.set(True)
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        IN_WRITE_PATH.reset(token)
+
+
+def take_version(pk, expected):
+    """Move a tag on from the version the client saw and return the new one, or raise StaleVersion.
+
+    The conditional UPDATE takes the row lock, so nobody else writes the tag until the transaction ends.
+    """
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise TagError(f"annotation {pk}: version must be an integer", annotation_id=pk,
+                       fields={"version": ["must be an integer"]})
+    with write_path():
+        if Annotation.objects.filter(pk=pk, version=expected).update(version=F("version") + 1):
+            return expected + 1
+        current = Annotation.objects.filter(pk=pk).values_list("version", flat=True).first()
+    raise StaleVersion(
+        f"annotation {pk} was changed since you loaded it (you saw version {expected}, it is now {current}): "
+        "reload and try again",
+        annotation_id=pk, current=current,
+    )
+
+
+def store(annotation, *, user, reason=None):
+    """Save a tag that the write path has checked, recording who did it and why."""
+    annotation._history_user = user
+    annotation._change_reason = reason
+    with write_path():
+        annotation.save()
+    return annotation
+
+
+def erase(annotation, *, user, reason=None):
+    """Delete a tag that the write path has released from gold and relations; history keeps its last state."""
+    annotation._history_user = user
+    annotation._change_reason = reason
+    with write_path():
+        annotation.delete()
+
+
+def check_new_tag(annotation):
+    """Raise unless the unsaved tag may be created: pending, not gold, and well formed."""
+    if annotation.gold or annotation.status != Annotation.Status.PENDING:
+        raise GoldReadOnly("a new tag starts pending and outside the gold version: gold comes from review",
+                           fields={"status": ["new tags start pending"]})
+    check_annotation(annotation)
+
+
+def do_create_tag(*, annotation, user):
+    """Check and save a new tag by its annotator; return it."""
+    with write_path():
+        check_new_tag(annotation)
+        return store(annotation, user=user, reason="created")
+
+
+def check_tag_change(annotation, changes):
+    """Raise unless these fields of this tag may change by an edit."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise TagError(f"annotation {annotation.pk}: only {', '.join(EDITABLE)} can be edited (not "
+                       f"{', '.join(unknown)})", annotation_id=annotation.pk,
+                       fields={name: ["cannot be edited"] for name in unknown})
+    _refuse_gold(annotation, "edited")
+
+
+def do_edit_tag(*, annotation, changes, user, expected_version):
+    """Apply an annotator's edit at the version they saw; any change reopens the review of a reviewed tag."""
+    check_tag_change(annotation, changes)
+    with write_path():
+        annotation.version = take_version(annotation.pk, expected_version)
+        before = _editable(annotation)
+        for field, value in changes.items():
+            setattr(annotation, field, value)
+        check_annotation(annotation)
+        if _editable(annotation) != before:
+            reopen(annotation, user=user, reason="edited after review")
+            for relation in _relations_using(annotation):
+                _reopen_dependent(relation, user=user, reason=f"its span, annotation {annotation.pk}, was edited")
+        return store(annotation, user=user, reason="edited")
+
+
+def do_delete_tag(*, annotation, user, expected_version):
+    """Delete an annotator's tag at the version they saw, with the relations of theirs that used it."""
+    _refuse_gold(annotation, "deleted")
+    with write_path():
+        take_version(annotation.pk, expected_version)
+        for relation in _relations_using(annotation):
+            reason = f"its span, annotation {annotation.pk}, was deleted"
+            if relation.relation_cue_id == annotation.pk and annotation.pk not in (
+                relation.relation_content_id, relation.relation_source_id
+            ):
+                relation.relation_cue = None
+                _touch(relation, user=user, reason=reason)
+            else:
+                withdraw_from_gold(relation, user=user, cascade=True)
+                erase(relation, user=user, reason=reason)
+        withdraw_from_gold(annotation, user=user, cascade=True)
+        erase(annotation, user=user, reason="deleted")
+
+
+def do_import_tag(*, annotation, user, provenance=(), created_at=None, modified_at=None, reason="imported"):
+    """Save a tag read from an export as it was, review fields, version and times included.
+
+    The caller checks the gold version of the whole import at the end (annotate.gold) before it commits.
+    """
+    with write_path():
+        check_annotation(annotation)
+        store(annotation, user=user, reason=reason)
+        if provenance:
+            annotation.provenance.set(provenance)
+        times = {name: value for name, value in (("created_at", created_at), ("modified_at", modified_at)) if value}
+        if times:
+            # auto_now fields ignore a given value on save(); the stored times are the exported ones.
+            Annotation.objects.filter(pk=annotation.pk).update(**times)
+            for name, value in times.items():
+                setattr(annotation, name, value)
+    return annotation
+
+
+def reopen(annotation, *, user, reason):
+    """Send a reviewed tag back to pending and take it out of the gold version (unsaved: the caller stores it)."""
+    if annotation.status == Annotation.Status.PENDING and not annotation.gold_versions.exists():
+        return
+    annotation.status = Annotation.Status.PENDING
+    annotation.reviewer, annotation.reviewed_at, annotation.review_note = None, None, ""
+    withdraw_from_gold(annotation, user=user, cascade=True, reason=reason)
+
+
+def withdraw_from_gold(annotation, *, user, cascade, keep=None, reason=None):
+    """Take a tag out of the provenance of its gold tags, deleting gold tags it alone supported.
+
+    A gold span that goes may be an end of gold relations: with ``cascade`` those relations are withdrawn
+    too and their sources go back to pending; without it, the withdrawal is refused and names them.
+    """
+    with write_path():
+        for gold in _locked(annotation.gold_versions.exclude(pk=keep.pk if keep else None)):
+            gold.provenance.remove(annotation)
+            if gold.provenance.exists():
+                continue
+            linked = list(_locked(Annotation.objects.filter(
+                Q(relation_content=gold) | Q(relation_source=gold) | Q(relation_cue=gold), gold=True
+            )))
+            if linked and not cascade:
+                raise TagError(
+                    f"annotation {annotation.pk}: its gold copy (annotation {gold.pk}) is linked by gold relation "
+                    f"{linked[0].pk}: reject or dispute the relations that use it first",
+                    annotation_id=annotation.pk,
+                )
+            why = reason or f"its last source, annotation {annotation.pk}, is no longer accepted"
+            for relation in linked:
+                for source in _locked(relation.provenance.all()):
+                    relation.provenance.remove(source)
+                    _reopen_dependent(source, user=user, reason=f"gold span {gold.pk} was withdrawn")
+                erase(relation, user=user, reason=f"gold: an end, gold annotation {gold.pk}, was withdrawn")
+            erase(gold, user=user, reason=f"gold: {why}")
+
+
+def _locked(annotations):
+    """Return the rows locked until the transaction ends (the default ordering's joins cannot be locked)."""
+    return annotations.order_by("pk").select_for_update(of=("self",))
+
+
+def _refuse_gold(annotation, verb):
+    if annotation.gold:
+        raise GoldReadOnly(
+            f"annotation {annotation.pk} is part of the gold version: it is {verb} only through review "
+            "(un-accept or reject the tags it came from)",
+            annotation_id=annotation.pk, fields={"gold": ["gold tags change only through review"]},
+        )
+
+
+def _editable(annotation):
+    return [getattr(annotation, Annotation._meta.get_field(name).attname) for name in EDITABLE]
+
+
+def _relations_using(annotation):
+    """Return the annotator's relations that have this tag as an end, locked."""
+    if annotation.pk is None:
+        return []
+    return list(_locked(Annotation.objects.filter(
+        Q(relation_content=annotation) | Q(relation_source=annotation) | Q(relation_cue=annotation), gold=False
+    )))
+
+
+def _reopen_dependent(relation, *, user, reason):
+    """Reopen the review of a tag whose end changed under it, if it was reviewed."""
+    if relation.status != Annotation.Status.PENDING or relation.gold_versions.exists():
+        _touch(relation, user=user, reason=reason)
+
+
+def _touch(relation, *, user, reason):
+    """Save a tag changed by the server rather than its annotator: a new version, and its review reopened."""
+    with write_path():
+        relation.version = take_version(relation.pk, relation.version)
+        reopen(relation, user=user, reason=reason)
+        store(relation, user=user, reason=reason)
