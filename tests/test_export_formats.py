@@ -525,3 +525,15 @@ def test_pieces_cover_the_text_and_carry_the_spans_covering_them(text, bounds):
             inside = start < end and start <= position and position + len(piece) <= end
             assert (a in covering) == inside
         position += len(piece)
+
+
+@pytest.mark.parametrize(("printed", "iso"), [
+    ("2026-11-30 06:35:07.70238+00", "2026-11-30T06:35:07.702380+00:00"),
+    ("2026-11-30 06:35:07.5+00", "2026-11-30T06:35:07.500000+00:00"),
+    ("2026-11-30 06:35:07+00", "2026-11-30T06:35:07+00:00"),
+    ("2026-11-30 06:35:07.702380", "2026-11-30T06:35:07.702380+00:00"),
+])
+def test_database_timestamps_are_written_as_isoformat_writes_them(printed, iso):
+    from annotate.exporting.rows import _iso_text
+
+    assert _iso_text(printed) == iso

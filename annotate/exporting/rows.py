@@ -77,8 +77,12 @@ def _iso_text(value):
     if value is None:
         return None
     value = value.replace(" ", "T", 1)
-    if value.endswith("+00"):  # PostgreSQL, session time zone UTC
-        return value + ":00"
+    if value.endswith("+00"):  # PostgreSQL, session time zone UTC; it drops a fraction's trailing zeros
+        value = value[:-3]
+        dot = value.find(".", 19)
+        if dot != -1:
+            value = value.ljust(dot + 7, "0")
+        return value + "+00:00"
     return value if value.endswith("+00:00") else value + "+00:00"
 
 
