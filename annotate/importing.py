@@ -6,6 +6,7 @@ from datetime import UTC
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotate.models import Document, Segment, Source
@@ -74,6 +75,10 @@ def import_article(*, project, name, raw, source_name="", user=None):
         article = parse_article(text, markdown=name.lower().endswith(".md"))
     except SegmentationError as error:
         raise ArticleImportError(name, str(error)) from None
+    try:
+        Document._meta.get_field("url").run_validators(article.url)
+    except ValidationError as error:
+        raise ArticleImportError(name, f"URL line: {' '.join(error.messages)}") from None
     published_at = article.published_at.replace(tzinfo=UTC) if article.published_at else None
     source_name = (source_name or article.source_name).strip()
     with transaction.atomic():
@@ -85,6 +90,7 @@ def import_article(*, project, name, raw, source_name="", user=None):
             standfirst=article.standfirst,
             author=article.author[:200],
             published_at=published_at,
+            url=article.url,
             filename=Path(name).name[:255],
             text=text,
             text_sha256=digest,

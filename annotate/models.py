@@ -3,12 +3,34 @@
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+# A page may link to a stored address, so only web addresses are stored: never javascript: or data:.
+WEB_URL = URLValidator(schemes=["http", "https"], message="Enter a web address starting with http:// or https://.")
+
+
+class WebURLField(models.URLField):
+    """A URLField that takes http and https addresses only."""
+
+    default_validators = [WEB_URL]
+
+    def formfield(self, **kwargs):
+        # A form completes an address typed without a scheme as https://.
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+def link_or_empty(url):
+    """Return url if a page may link to it, else "" (for rows stored before the scheme rule)."""
+    try:
+        WEB_URL(url)
+    except ValidationError:
+        return ""
+    return url
 
 # Set only by annotate.tags.write_path(): every write to an Annotation row happens inside it.
 IN_WRITE_PATH = ContextVar("in_write_path", default=False)
@@ -35,13 +57,18 @@ class Source(models.Model):
     funding_note = models.TextField(
         blank=True, help_text="Ownership and funding, e.g. 'majority-funded by the Venezuelan state'."
     )
-    url = models.URLField(blank=True)
+    url = WebURLField(blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def link_url(self):
+        """Return the outlet's address if it is safe to link to, else ""."""
+        return link_or_empty(self.url)
 
 
 class Codebook(models.Model):
@@ -216,7 +243,7 @@ class Document(models.Model):
     standfirst = models.TextField(blank=True)
     author = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    url = models.URLField(blank=True)
+    url = WebURLField(blank=True)
     language = models.CharField(max_length=10, default="en")
     filename = models.CharField(max_length=255, blank=True)
     text = models.TextField(help_text="The article exactly as imported; segment offsets point into it.")
@@ -236,6 +263,11 @@ class Document(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def link_url(self):
+        """Return the article's address if it is safe to link to, else ""."""
+        return link_or_empty(self.url)
 
 
 class SegmentQuerySet(models.QuerySet):

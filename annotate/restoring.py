@@ -198,6 +198,11 @@ class _Item:
         limit = field.max_length if field is not None else None
         if limit and len(value) > limit:
             self.fail(key, f"is {len(value)} characters long, over the limit of {limit}")
+        if field is not None:
+            try:
+                field.run_validators(value)
+            except ValidationError as error:
+                self.fail(key, " ".join(error.messages))
         return value
 
     def integer(self, key, *, default=REQUIRED, minimum=0, null=False):

@@ -50,6 +50,7 @@ AUTHOR_RE = re.compile(r"(?i:authors?\s*:|written\s+by)\s*(?P<value>\S.*)")
 # Only capitalised words, so "By 2023, the partnership..." stays a sentence.
 BYLINE_RE = re.compile(r"By\s+(?P<value>[A-Z][\w.'’-]*(?:\s+(?:and\s+)?[A-Z][\w.'’-]*){0,5})")
 SOURCE_RE = re.compile(r"(?i:source)\s*:\s*(?P<value>\S.*)")
+URL_RE = re.compile(r"(?i:url)\s*:\s*(?P<value>\S+)")
 
 
 class SegmentationError(ValueError):
@@ -78,6 +79,7 @@ class ParsedArticle:
     source_name: str
     published_at: datetime | None
     segments: list[SegmentSpan]
+    url: str = ""
 
 
 @functools.cache
@@ -158,7 +160,7 @@ def parse_article(text: str, *, markdown: bool = False, language: str = "en") ->
 
 def _read_blocks(text, markdown):
     """Return the paragraphs as lists of (start, end, level) lines, dateline offsets and metadata."""
-    meta = {"author": "", "source_name": "", "published_at": None}
+    meta = {"author": "", "source_name": "", "published_at": None, "url": ""}
     blocks, datelines, current = [], [], None
     for start, end, level in _lines(text, markdown):
         if start == end:
@@ -191,13 +193,15 @@ def _lines(text, markdown):
 
 
 def _metadata(line):
-    """Return (field, value) if line is a dateline, author or source line, else None."""
+    """Return (field, value) if line is a dateline, author, source or URL line, else None."""
     if (published_at := _parse_dateline(line)) is not None:
         return "published_at", published_at
     if m := AUTHOR_RE.fullmatch(line) or BYLINE_RE.fullmatch(line):
         return "author", m["value"].strip()
     if m := SOURCE_RE.fullmatch(line):
         return "source_name", m["value"].strip()
+    if m := URL_RE.fullmatch(line):
+        return "url", m["value"]
     return None
 
 

@@ -212,3 +212,33 @@ LOGGING = {
 
 # A JSON export restored through the API is read into memory: cap it.
 RESTORE_MAX_BYTES = int(os.environ.get("DJANGO_RESTORE_MAX_BYTES", str(200 * 1024 * 1024)))
+
+# --- Content-Security-Policy, CSP reports and Cache-Control ---------------------------------
+# django-csp sets an enforced policy on every response that has none of its own (the html
+# export keeps its stricter one). No inline script anywhere: pages load one JS file each,
+# page data travels in json_script blocks, the Swagger UI uses the split view. Inline
+# style *attributes* stay allowed (label colours and bar widths come from the database);
+# <style> elements do not.
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+# After WhiteNoise, so static files keep their own caching; pages and API answers are never stored.
+MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+                  "annotate.middleware.NoStoreMiddleware")
+CSP_REPORT_PATH = "/csp-report/"
+CSP_REPORT_MAX_BYTES = 64 * 1024
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "report-uri": [CSP_REPORT_PATH],
+    },
+}

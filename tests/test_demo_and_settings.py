@@ -88,8 +88,23 @@ def test_production_without_a_secret_key_stops_with_a_message():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
+PRODUCTION = {"DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "annotate.example.org",
+              "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-0123456789"}
+
+
 def test_check_deploy_is_clean_with_production_settings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="false",
-                        DJANGO_SECRET_KEY="x" * 20 + "-production-secret-for-the-deploy-check-0123456789",
-                        DJANGO_ALLOWED_HOSTS="annotate.example.org")
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_answers_carry_the_enforced_policy_and_no_store():
+    script = ("from django.test import Client; r = Client(SERVER_NAME='annotate.example.org')"
+              ".get('/api/', secure=True); "
+              "print(r.status_code); print(r['Content-Security-Policy']); print(r['Cache-Control'])")
+    result = run_manage("shell", "-c", script, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    status, policy, cache = result.stdout.splitlines()[-3:]
+    assert status == "401"
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "report-uri /csp-report/" in policy
+    assert "no-store" in cache

@@ -67,8 +67,12 @@ class ExportView(APIView):
         response["Content-Disposition"] = f'{disposition}; filename="{project.slug}.{chosen.extension}"'
         response["X-Content-Type-Options"] = "nosniff"
         if fmt == "html":
-            # The annotated page needs no script at all: forbid it outright.
-            response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
+            # The annotated page needs no script at all: forbid it outright. The site-wide
+            # policy (django-csp) leaves a response that already has a policy alone.
+            response["Content-Security-Policy"] = (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; "
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+            )
         return response
 
 

@@ -38,6 +38,16 @@ def artifacts():
     return ARTIFACTS
 
 
+def watch_csp(page):
+    """Collect the page's Content-Security-Policy violations, from the console and from the DOM event, in page.csp."""
+    page.csp = []
+    page.on("console", lambda message: page.csp.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.expose_function("cspViolation", lambda text: page.csp.append(text))
+    page.add_init_script("document.addEventListener('securitypolicyviolation', (e) => window.cspViolation("
+                         "`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));")
+
+
 @pytest.fixture
 def login(browser, live_server):
     """Return a function that opens a new browser context, logs a user in through the login form, returns the page."""
@@ -50,6 +60,7 @@ def login(browser, live_server):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        watch_csp(page)
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password or f"pw-{username}")
@@ -58,5 +69,7 @@ def login(browser, live_server):
         return page
 
     yield log_in
+    violations = [text for context in contexts for page in context.pages for text in page.csp]
     for context in contexts:
         context.close()
+    assert violations == [], "Content-Security-Policy violations"
