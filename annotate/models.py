@@ -1,5 +1,6 @@
 """The domain: sources, documents cut into segments, codebooks, projects, annotations."""
 
+import hashlib
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
@@ -480,3 +482,37 @@ class SegmentComment(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.segment_id}: {self.text[:60]}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def expired(self):
+        """Return the tokens past their expiry."""
+        return self.filter(expires_at__lte=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A key a script sends as `Authorization: Token <key>`; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for, e.g. 'nightly export'.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} token {self.name or self.pk}"
+
+    @staticmethod
+    def hash_key(key):
+        """Return the stored form of a key."""
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def expired(self):
+        return self.expires_at <= timezone.now()

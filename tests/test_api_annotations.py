@@ -211,11 +211,10 @@ class TestConcurrency:
             "+", "~", "-"]
 
     def test_token_client_without_if_match_gets_428(self, tag, cast):
-        from rest_framework.authtoken.models import Token
+        from annotate.tokens import issue_token
 
-        token = Token.objects.create(user=cast["ann1"])
         client = client_for()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast['ann1'])[1]}")
         url = f"/api/annotations/{tag.pk}/"
         assert client.patch(url, {"note": "blind write"}, format="json").status_code == 428
         assert client.delete(url).status_code == 428
@@ -239,10 +238,10 @@ class TestConcurrency:
         assert response.status_code == 412
 
     def test_history_records_the_token_user(self, tag, cast):
-        from rest_framework.authtoken.models import Token
+        from annotate.tokens import issue_token
 
         client = client_for()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast['ann1']).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast['ann1'])[1]}")
         client.patch(f"/api/annotations/{tag.pk}/", {"note": "via token"}, format="json",
                      HTTP_IF_MATCH=f'"{tag.pk}.1"')
         assert tag.history.first().history_user == cast["ann1"]

@@ -190,7 +190,7 @@ def test_session_clients_need_a_csrf_token(cast, document, label):
     from rest_framework.test import APIClient
 
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="ann1", password="pw-ann1")
+    client.force_login(cast["ann1"])
     segment = document.segments.first()
     response = client.post("/api/annotations/", {"segment": segment.pk, "label": label("framing", "economic").pk},
                            format="json")

@@ -20,7 +20,7 @@ SENTENCES = ["Iran sent a lifeline to Venezuela.", "The bold move defied sanctio
              "Nothing here."]
 DASHBOARD_QUERIES = 11  # session, user, project, role, then fetch_rows: layers, labels, progress, tags,
 # annotator members, documents, segments.
-API_QUERIES = 10  # token user, project, role, then the seven of fetch_rows.
+API_QUERIES = 11  # token user, its last use, project, role, then the seven of fetch_rows.
 
 
 def make_document(project, sentences, title="Small"):
@@ -302,12 +302,13 @@ def test_dashboard_page_queries_do_not_grow_with_sentences(client, project, cast
 
 @pytest.mark.parametrize("size", [10, 200])
 def test_agreement_api_queries_do_not_grow_with_sentences(project, cast, label, size, django_assert_num_queries):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from annotate.tokens import issue_token
 
     build_project(project, cast, label, size)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast['reviewer']).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast['reviewer'])[1]}")
     with django_assert_num_queries(API_QUERIES):
         response = client.get(f"/api/projects/{project.pk}/agreement/")
     assert response.status_code == 200

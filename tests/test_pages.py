@@ -305,38 +305,3 @@ def test_annotation_page_carries_each_sentence_comment_count(client, cast, docum
     data = page_data(logged_in(client, cast["ann2"]).get(annotate_url(document)))
     counts = {s["id"]: s["comment_count"] for s in data["segments"]}
     assert counts[first.pk] == 2 and sum(counts.values()) == 2
-
-
-class TestLoginThrottle:
-    @pytest.fixture(autouse=True)
-    def clean_cache(self, settings):
-        from django.core.cache import cache
-
-        settings.LOGIN_FAILURE_LIMIT = 3
-        cache.clear()
-        yield
-        cache.clear()
-
-    @pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
-    def test_repeated_failures_pause_log_in_even_with_the_right_password(self, client, cast, url):
-        for _ in range(3):
-            response = client.post(url, {"username": "ann1", "password": "wrong"})
-            assert "correct username and password" in response.content.decode()
-        response = client.post(url, {"username": "ann1", "password": "pw-ann1"})
-        assert response.status_code == 200
-        assert "Too many failed log-ins for this account from your address" in response.content.decode()
-        assert "_auth_user_id" not in client.session
-
-    def test_a_successful_log_in_clears_the_count(self, client, cast):
-        for _ in range(2):
-            client.post("/accounts/login/", {"username": "ann1", "password": "wrong"})
-        assert client.post("/accounts/login/", {"username": "ann1", "password": "pw-ann1"}).status_code == 302
-        client.logout()
-        for _ in range(2):
-            client.post("/accounts/login/", {"username": "ann1", "password": "wrong"})
-        assert client.post("/accounts/login/", {"username": "ann1", "password": "pw-ann1"}).status_code == 302
-
-    def test_other_accounts_are_not_paused(self, client, cast):
-        for _ in range(3):
-            client.post("/accounts/login/", {"username": "ann1", "password": "wrong"})
-        assert client.post("/accounts/login/", {"username": "ann2", "password": "pw-ann2"}).status_code == 302

@@ -1,15 +1,11 @@
-"""Projects, documents, segments, progress and tokens over the API."""
+"""Projects, documents, segments and progress over the API."""
 
-from django.contrib.auth import authenticate
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from annotate.api.exceptions import Conflict
 from annotate.api.permissions import IsManagerForWrites
@@ -121,35 +117,3 @@ class ProgressViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return SegmentProgress.objects.visible_to(self.request.user).select_related("segment", "annotator")
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
-class TokenView(APIView):
-    """Get an API token for scripts (POST username and password), or revoke yours (DELETE)."""
-
-    permission_classes = [permissions.AllowAny]
-    # Password guessing through the token endpoint is slowed down per client address.
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
-
-    @extend_schema(request=TokenRequestSerializer, responses={200: {"type": "object",
-                                                                   "properties": {"token": {"type": "string"}}}})
-    def post(self, request):
-        credentials = TokenRequestSerializer(data=request.data)
-        credentials.is_valid(raise_exception=True)
-        user = authenticate(request, **credentials.validated_data)
-        if user is None:
-            raise ValidationError({"non_field_errors": ["unknown username or wrong password"]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
-
-    @extend_schema(request=None, responses={204: None})
-    def delete(self, request):
-        if not request.user.is_authenticated:
-            raise PermissionDenied("log in or send your token to revoke it")
-        Token.objects.filter(user=request.user).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotate', '0004_annotation_edited'),
+        ('annotate', '0005_apitoken'),
     ]
 
     operations = [
