@@ -1,6 +1,7 @@
 """Turn an article file into a Document and its Segments, atomically."""
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -13,6 +14,9 @@ from annotate.models import Document, Segment, Source
 from annotate.segmentation import SegmentationError, parse_article
 
 ARTICLE_SUFFIXES = (".txt", ".md")
+# Past this, paragraphs are split by the simple rule, so an upload ends well inside gunicorn's 30 s timeout;
+# an ordinary article at the size limit needs about two thirds of it.
+SPLIT_SECONDS = 20
 
 
 class ArticleImportError(Exception):
@@ -72,7 +76,9 @@ def import_article(*, project, name, raw, source_name="", user=None):
     if existing is not None:
         return ImportResult(existing, created=False)
     try:
-        article = parse_article(text, markdown=name.lower().endswith(".md"))
+        article = parse_article(
+            text, markdown=name.lower().endswith(".md"), deadline=time.monotonic() + SPLIT_SECONDS
+        )
     except SegmentationError as error:
         raise ArticleImportError(name, str(error)) from None
     try:
@@ -94,6 +100,7 @@ def import_article(*, project, name, raw, source_name="", user=None):
             filename=Path(name).name[:255],
             text=text,
             text_sha256=digest,
+            import_warnings=article.warnings,
             imported_by=user,
         )
         Segment.objects.bulk_create(

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -235,6 +236,14 @@ class DocumentQuerySet(models.QuerySet):
         """Return the documents of the user's projects."""
         return self.filter(project__in=Project.objects.visible_to(user))
 
+    def with_segment_count(self):
+        """Annotate each document with its number of segments."""
+        # A subquery, not Count("segments"): grouping the join by every column made SQLite copy the
+        # article text once per segment, so a long document took time with the square of its length.
+        segments = Segment.objects.filter(document=OuterRef("pk")).order_by().values("document")
+        counted = Subquery(segments.annotate(n=models.Count("pk")).values("n"), output_field=models.IntegerField())
+        return self.annotate(segment_count=Coalesce(counted, 0))
+
 
 class Document(models.Model):
     """An article, its canonical text stored verbatim."""
@@ -254,6 +263,10 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     imported_at = models.DateTimeField(auto_now_add=True)
+    import_warnings = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="What to check in this document's sentences, e.g. paragraphs split by a simpler rule.",
+    )
 
     objects = DocumentQuerySet.as_manager()
 

@@ -7,10 +7,12 @@ changed, so ``text[start:end]`` always gives a segment back.
 
 import functools
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import pysbd
+from pysbd.lang.english import English
 
 MONTHS = "january february march april may june july august september october november december".split()
 
@@ -29,11 +31,24 @@ ABBREVIATIONS = NEVER_FINAL | frozenset(
     "sep. sept. oct. nov. dec. a.m. p.m.".split()
 )
 # Capitalised words that usually start a new sentence after "U.S." rather than continue it.
+NOT_SENTENCE_FINAL = ABBREVIATIONS | frozenset(
+    f"{abbreviation}." for abbreviation in English.Abbreviation.ABBREVIATIONS
+)
 SENTENCE_OPENERS = frozenset(
     "the a an this that these those it its he his she her they their we our i you "
     "but and or so yet then there however meanwhile in on at for as if when while after "
     "before since although though despite during".split()
 )
+
+# Where a paragraph too long for pysbd may be cut: a word of two letters or more that is not an
+# abbreviation, a full stop, question or exclamation mark, a space, then a capital.
+SURE_END_RE = re.compile(r"(?<![\w.])(?P<word>[^\W\d_]{2,})[.!?]\s+(?=[\"“‘(]?[A-Z])")
+# The simple rule for text pysbd cannot split cheaply: a sentence ends at punctuation before a space.
+SIMPLE_END_RE = re.compile(r"(?:(?<![\w.])(?P<initial>[A-Z]))?(?:[.!?…]+)[\"”’')\]]*(?=\s)")
+TOO_DENSE = "they hold runs of abbreviations, initials or dots that the full splitter takes too long over"
+OUT_OF_TIME = "the full splitter ran out of time on this article"
+PIECE_MAX_CHARS = 4000
+PIECE_MAX_WORK = 200_000  # characters times dots; about 50 ms of pysbd at most
 
 INITIALISM_RE = re.compile(r"(?:[A-Za-z]\.){2,}")
 COUNTRY_INITIALISM_RE = re.compile(r"(?:[A-Z]\.){2,}")
@@ -79,6 +94,7 @@ class ParsedArticle:
     source_name: str
     published_at: datetime | None
     segments: list[SegmentSpan]
+    warnings: list[str]  # what a reader should check, e.g. paragraphs split by the simple rule
     url: str = ""
 
 
@@ -91,9 +107,77 @@ def split_sentences(
     text: str, start: int = 0, end: int | None = None, *, language: str = "en"
 ) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences in text[start:end], as offsets into text."""
+    return _split(text, start, end, language)[0]
+
+
+def _split(text, start, end, language, deadline=None):
+    """Return the sentence offsets in text[start:end] and why the simple rule split any of it, or ""."""
     end = len(text) if end is None else end
     if not 0 <= start <= end <= len(text):
         raise SegmentationError(f"range {start}:{end} is outside the text")
+    spans, reason = [], ""
+    for piece_start, piece_end in _pieces(text, start, end):
+        if deadline is not None and time.monotonic() > deadline:
+            spans += _simple_spans(text, piece_start, piece_end)
+            reason = OUT_OF_TIME
+        elif _pysbd_work(text, piece_start, piece_end) > PIECE_MAX_WORK:
+            spans += _simple_spans(text, piece_start, piece_end)
+            reason = reason or TOO_DENSE
+        else:
+            spans += _pysbd_spans(text, piece_start, piece_end, language)
+    return _merge_abbreviation_splits(text, spans), reason
+
+
+def _pysbd_work(text, start, end):
+    """Return an estimate of pysbd's work on text[start:end]: each dot may cost a pass over it all."""
+    return (end - start) * (1 + text.count(".", start, end))
+
+
+def _pieces(text, start, end):
+    """Yield (start, end) of stretches of text[start:end] short and cheap enough for pysbd, cut at sure sentence ends.
+
+    pysbd rewrites the whole text once for every abbreviation in it, so its time grows with the square of a
+    paragraph's length; a paragraph under both limits is one piece, so ordinary text splits as it always did.
+    """
+    if end - start <= PIECE_MAX_CHARS and _pysbd_work(text, start, end) <= PIECE_MAX_WORK:
+        yield start, end
+        return
+    piece, best, dots, opened = start, None, 0, 0
+    previous = start
+    for m in SURE_END_RE.finditer(text, start, end):
+        cut = m.end()
+        if m["word"].lower() + "." in NOT_SENTENCE_FINAL:
+            continue
+        dots, opened = dots + text.count(".", previous, cut), opened + _opened(text, previous, cut)
+        previous = cut
+        if cut - piece <= PIECE_MAX_CHARS and (cut - piece) * (1 + dots) <= PIECE_MAX_WORK:
+            if not opened:
+                best = cut
+            continue
+        # This end is too far: cut at the last sure end that fitted, or here if none did.
+        cut_at = best if best is not None else cut
+        yield piece, _rstrip(text, piece, cut_at)
+        piece, best = cut_at, None
+        dots, opened = text.count(".", piece, cut), _opened(text, piece, cut)
+        if cut > piece and not opened and (cut - piece) * (1 + dots) <= PIECE_MAX_WORK:
+            best = cut
+    if best is not None and (end - piece > PIECE_MAX_CHARS or _pysbd_work(text, piece, end) > PIECE_MAX_WORK):
+        yield piece, _rstrip(text, piece, best)
+        piece = best
+    yield piece, end
+
+
+def _opened(text, start, end):
+    """Return how many quotes and brackets text[start:end] leaves open; pysbd never splits inside them."""
+    return (
+        text.count("“", start, end) - text.count("”", start, end)
+        + text.count("(", start, end) - text.count(")", start, end)
+        + text.count('"', start, end) % 2
+    )
+
+
+def _pysbd_spans(text, start, end, language):
+    """Return pysbd's sentences of text[start:end] as offsets into text."""
     # pysbd ends a sentence at every line break, which cuts hard-wrapped lines apart; a
     # space keeps the length, so offsets in chunk are offsets in text minus start.
     chunk = text[start:end].translate({ord("\n"): " ", ord("\r"): " "})
@@ -119,11 +203,29 @@ def split_sentences(
         # Whatever pysbd dropped at the end still belongs to the text.
         tail_end = start + _rstrip(chunk, tail, length)
         spans[-1:] = [(spans[-1][0], tail_end)] if spans else [(start + tail, tail_end)]
-    return _merge_abbreviation_splits(text, spans)
+    return spans
 
 
-def parse_article(text: str, *, markdown: bool = False, language: str = "en") -> ParsedArticle:
-    """Split an article into title, standfirst, metadata and sentence segments."""
+def _simple_spans(text, start, end):
+    """Return the sentences of text[start:end] ended by . ! ? or … before a space, except after an initial."""
+    spans, sentence = [], _skip_space(text, start, end)
+    for m in SIMPLE_END_RE.finditer(text, sentence, end):
+        if m["initial"] or m.end() <= sentence:
+            continue
+        spans.append((sentence, m.end()))
+        sentence = _skip_space(text, m.end(), end)
+    if sentence < end:
+        spans.append((sentence, _rstrip(text, sentence, end)))
+    return spans
+
+
+def parse_article(
+    text: str, *, markdown: bool = False, language: str = "en", deadline: float | None = None
+) -> ParsedArticle:
+    """Split an article into title, standfirst, metadata and sentence segments.
+
+    After deadline (a time.monotonic() value) the remaining paragraphs are split by the simple rule.
+    """
     blocks, datelines, meta = _read_blocks(text, markdown)
     if not blocks:
         raise SegmentationError("no sentences found")
@@ -141,21 +243,39 @@ def parse_article(text: str, *, markdown: bool = False, language: str = "en") ->
         if any(after < d < before for d in datelines):
             standfirst_at = title_at + 1
 
-    segments, standfirst = [], ""
+    segments, standfirst, simple = [], "", {}
     for paragraph, block in enumerate(blocks):
         start, end = block[0][0], block[-1][1]
         if paragraph == title_at:
             spans, kind = [(start, end)], "title"
-        elif paragraph == standfirst_at:
-            spans, kind = split_sentences(text, start, end, language=language), "standfirst"
-            standfirst = text[start:end]
-        elif len(block) == 1 and (block[0][2] or _looks_like_heading(text[start:end])):
+        elif len(block) == 1 and paragraph != standfirst_at and (
+            block[0][2] or (end - start <= HEADING_MAX_CHARS and _looks_like_heading(text[start:end]))
+        ):
             spans, kind = [(start, end)], "heading"
         else:
-            spans, kind = split_sentences(text, start, end, language=language), "body"
+            spans, reason = _split(text, start, end, language, deadline)
+            kind = "standfirst" if paragraph == standfirst_at else "body"
+            if reason:
+                simple.setdefault(reason, []).append(paragraph + 1)
+        if kind == "standfirst":
+            standfirst = text[start:end]
         segments += [SegmentSpan(s, e, kind, paragraph, text[s:e]) for s, e in spans]
     title = text[blocks[title_at][0][0] : blocks[title_at][0][1]]
-    return ParsedArticle(text, title, standfirst, segments=segments, **meta)
+    warnings = [
+        f"Sentences in {_paragraph_list(numbers)} were split at every full stop, question or exclamation mark "
+        f"before a space, as {reason}: check their boundaries."
+        for reason, numbers in simple.items()
+    ]
+    return ParsedArticle(text, title, standfirst, segments=segments, warnings=warnings, **meta)
+
+
+def _paragraph_list(numbers, shown=5):
+    """Return 'paragraph 3' or 'paragraphs 3, 7 and 9', naming only the first few of a long list."""
+    if len(numbers) == 1:
+        return f"paragraph {numbers[0]}"
+    if len(numbers) > shown:
+        return f"paragraphs {', '.join(map(str, numbers[:shown]))} and {len(numbers) - shown:,} more"
+    return f"paragraphs {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _read_blocks(text, markdown):
@@ -236,19 +356,36 @@ def _merge_abbreviation_splits(text, spans):
     """Join sentences that pysbd ended after an abbreviation that does not end them."""
     merged = []
     for start, end in spans:
-        if merged and _continues(text[merged[-1][0] : merged[-1][1]], text[start:end]):
+        if merged and _continues(_last_word(text, *merged[-1]), _first_word(text, start, end)):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
     return merged
 
 
-def _continues(previous, following):
-    """Return whether following continues the sentence previous ended with an abbreviation."""
-    token = previous.split()[-1].lstrip(OPENING_PUNCTUATION)
+def _last_word(text, start, end):
+    """Return the last whitespace-separated word of text[start:end], reading only that word."""
+    pos = end
+    while pos > start and not text[pos - 1].isspace():
+        pos -= 1
+    return text[pos:end]
+
+
+def _first_word(text, start, end):
+    """Return the first whitespace-separated word of text[start:end], reading only that word."""
+    start = _skip_space(text, start, end)
+    pos = start
+    while pos < end and not text[pos].isspace():
+        pos += 1
+    return text[start:pos]
+
+
+def _continues(token, word):
+    """Return whether a sentence ending in token, then one starting with word, are one sentence."""
+    token = token.lstrip(OPENING_PUNCTUATION)
     if token.lower() not in ABBREVIATIONS and not INITIALISM_RE.fullmatch(token):
         return False
-    word = following.split()[0].lstrip(OPENING_PUNCTUATION)
+    word = word.lstrip(OPENING_PUNCTUATION)
     if not word[:1].isupper() or token.lower() in NEVER_FINAL:
         return True
     # "U.S. Treasury" goes on; "the U.S. The next day" starts anew.

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,10 +79,9 @@ def document_list(request, slug):
     """List a project's documents with my progress, and everyone's for reviewers and managers."""
     project = get_object_or_404(projects_for(request.user), slug=slug)
     documents = list(
-        Document.objects.visible_to(request.user).filter(project=project).select_related("source").annotate(
-            segment_count=count_of(Segment.objects.all(), "document"),
-            done_count=count_of(SegmentProgress.objects.filter(annotator=request.user), "segment__document"),
-        )
+        Document.objects.visible_to(request.user).filter(project=project).select_related("source")
+        .defer("text", "standfirst").with_segment_count()
+        .annotate(done_count=count_of(SegmentProgress.objects.filter(annotator=request.user), "segment__document"))
     )
     reviewing = Membership.can_review(project.role)
     return render(request, "annotate/document_list.html", {
@@ -99,16 +99,21 @@ def document_list(request, slug):
 def report_import(request, project, upload):
     """Import one uploaded article and add a message saying what became of it."""
     try:
-        check_size(upload.name, upload.size)
-        result = import_article(project=project, name=upload.name, raw=upload.read(), user=request.user)
+        # Up to its message, so a failure after the import leaves nothing of it saved.
+        with transaction.atomic():
+            check_size(upload.name, upload.size)
+            result = import_article(project=project, name=upload.name, raw=upload.read(), user=request.user)
+            document = result.document
+            if not result.created:
+                messages.warning(
+                    request, f"skipped {upload.name}: same text already imported as document {document.pk}"
+                )
+                return
+            messages.success(request, f"imported {upload.name}: {document.segments.count()} sentences")
+            for warning in document.import_warnings:
+                messages.warning(request, f"{upload.name}: {warning}")
     except ArticleImportError as error:
         messages.error(request, str(error))
-        return
-    document = result.document
-    if result.created:
-        messages.success(request, f"imported {upload.name}: {document.segments.count()} sentences")
-    else:
-        messages.warning(request, f"skipped {upload.name}: same text already imported as document {document.pk}")
 
 
 @login_required

@@ -76,7 +76,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = ["id", "project", "title", "standfirst", "author", "source", "published_at", "url", "language",
-                  "filename", "text", "text_sha256", "imported_at", "segment_count"]
+                  "filename", "text", "text_sha256", "imported_at", "segment_count", "import_warnings"]
         read_only_fields = fields
 
 

@@ -1,6 +1,7 @@
 """Projects, documents, segments and progress over the API."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -52,7 +53,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
         return (
             Document.objects.visible_to(self.request.user)
             .select_related("source")
-            .annotate(segment_count=Count("segments"))
+            .with_segment_count()
             .order_by("id")
         )
 
@@ -65,16 +66,18 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
         upload.is_valid(raise_exception=True)
         project, file = upload.validated_data["project"], upload.validated_data["file"]
         self.check_object_permissions(request, project)
-        try:
-            check_size(file.name, file.size)
-            result = import_article(project=project, name=file.name, raw=file.read(),
-                                    source_name=upload.validated_data.get("source", ""), user=request.user)
-        except ArticleImportError as error:
-            raise ValidationError({"file": [str(error)]}) from None
-        if not result.created:
-            raise Conflict(f"{file.name}: same text already imported as document {result.document.pk}")
-        document = self.get_queryset().get(pk=result.document.pk)
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        # Up to the response's data, so a failure after the import leaves nothing of it saved.
+        with transaction.atomic():
+            try:
+                check_size(file.name, file.size)
+                result = import_article(project=project, name=file.name, raw=file.read(),
+                                        source_name=upload.validated_data.get("source", ""), user=request.user)
+            except ArticleImportError as error:
+                raise ValidationError({"file": [str(error)]}) from None
+            if not result.created:
+                raise Conflict(f"{file.name}: same text already imported as document {result.document.pk}")
+            data = DocumentSerializer(self.get_queryset().get(pk=result.document.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class SegmentViewSet(viewsets.ReadOnlyModelViewSet):
