@@ -212,3 +212,10 @@ LOGGING = {
 
 # A JSON export restored through the API is read into memory: cap it.
 RESTORE_MAX_BYTES = int(os.environ.get("DJANGO_RESTORE_MAX_BYTES", str(200 * 1024 * 1024)))
+
+# Bad input and server errors (annotate/middleware.py). An API body is capped by its Content-Length
+# before CsrfViewMiddleware reads a form: API_MAX_JSON_BYTES for every content type, the upload views'
+# own limits for files. A database outage answers 503 with Retry-After; an API crash, JSON with no trace.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+                  "annotate.middleware.RequestBodyLimitMiddleware")
+MIDDLEWARE.append("annotate.middleware.ServerErrorMiddleware")
