@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from annotate.models import Annotation, Label, Layer, Membership, Segment, SegmentComment, SegmentProgress
 from annotate.reviewing import ACTIONS, review_annotations
 from annotate.tags import TagError
+from annotate.validation import MAX_COMMENT, check_comment_text
 
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 TAG_FIELDS = (
@@ -180,8 +181,12 @@ class ReviewForm(forms.Form):
 
 class CommentForm(forms.Form):
     segment = forms.IntegerField()
-    text = forms.CharField(max_length=5000, strip=True)
+    text = forms.CharField(max_length=MAX_COMMENT, strip=True)
     next = forms.CharField(required=False)
+
+    def clean_text(self):
+        check_comment_text(self.cleaned_data["text"])
+        return self.cleaned_data["text"]
 
 
 class EditAcceptForm(forms.Form):

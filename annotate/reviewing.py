@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from annotate.models import Annotation, Layer, Membership
 from annotate.tags import TagError, store, take_version, withdraw_from_gold, write_path
-from annotate.validation import check_annotation
+from annotate.validation import MAX_NOTE, check_annotation, text_problem
 
 ACTIONS = {
     "accept": Annotation.Status.ACCEPTED,
@@ -61,6 +61,9 @@ def review_annotations(*, reviewer, items, action, note="", project=None, edits=
         raise ReviewError(f"choose between 1 and {MAX_ITEMS} annotations")
     if edits and (status != Annotation.Status.ACCEPTED or len(items) != 1):
         raise ReviewError("edits go with accepting a single annotation", annotation_id=items[0][0])
+    problem = text_problem(note, MAX_NOTE) if isinstance(note, str) else "must be text"
+    if problem:
+        raise ReviewError(f"the review note {problem}", fields={"note": [problem]})
     unknown = set(edits or {}) - set(EDITABLE)
     if unknown:
         raise ReviewError(f"only these fields can be edited: {', '.join(EDITABLE)} (not {', '.join(sorted(unknown))})")
@@ -96,7 +99,8 @@ def _check_items(reviewer, items, project):
     """Raise for the first item that is listed twice, unseen, foreign, gold, or not reviewable by this user."""
     ids = [pk for pk, _ in items]
     visible = Annotation.objects.all() if reviewer.is_superuser else Annotation.objects.visible_to(reviewer)
-    found = visible.select_related("project").in_bulk(ids)
+    # An id past a 64-bit integer names nothing, and the database driver cannot even send it.
+    found = visible.select_related("project").in_bulk([pk for pk in ids if isinstance(pk, int) and 0 < pk < 2**63])
     roles = Membership.roles_of(reviewer)
     seen = set()
     for pk, version in items:

@@ -4,16 +4,46 @@ Every write path (API, admin, import of exports) builds an unsaved or
 changed Annotation and calls check_annotation() before saving it.
 """
 
+import json
+import re
+
 from django.core.exceptions import ValidationError
 
 from annotate.models import Annotation, Layer
 
+# The same limits for every door (API JSON, form and multipart bodies, review edits, restore).
 MAX_TEXT_ATTRIBUTE = 500
+MAX_NOTE = 5000
+MAX_COMMENT = 5000
+MAX_ATTRIBUTES_BYTES = 4096  # the whole attributes object, serialised as JSON
+# PostgreSQL stores neither a NUL character nor a lone surrogate (it cannot be encoded as UTF-8).
+BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(value, limit=None):
+    """Return what is wrong with a string to be stored (a NUL, a lone surrogate, its length), or None."""
+    bad = BAD_CHARACTERS.search(value)
+    if bad:
+        what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate (not valid Unicode)"
+        return f"contains {what} at character {bad.start()}"
+    if limit is not None and len(value) > limit:
+        return f"is {len(value):,} characters long, over the limit of {limit:,}"
+    return None
+
+
+def check_comment_text(text):
+    """Raise ValidationError unless the text may be stored as a sentence comment."""
+    problem = text_problem(text, MAX_COMMENT) if isinstance(text, str) else "must be text"
+    if problem:
+        raise ValidationError(problem)
 
 
 def check_annotation(annotation):
     """Raise ValidationError naming the field and the rule, or return None."""
     errors = {}
+    _check_texts(annotation, errors)
+    if errors:
+        raise ValidationError(errors)
     label = annotation.label
     layer = label.layer
     project = annotation.project
@@ -42,6 +72,35 @@ def check_annotation(annotation):
         _check_single_label(annotation, layer, errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _check_texts(annotation, errors):
+    """Refuse strings the database cannot store, and notes and attributes over their limits."""
+    for field, limit in (("note", MAX_NOTE), ("quote", None), ("review_note", MAX_NOTE)):
+        value = getattr(annotation, field)
+        if not isinstance(value, str):
+            errors[field] = "must be text"
+        elif problem := text_problem(value, limit):
+            errors[field] = problem
+    attributes = annotation.attributes
+    if not isinstance(attributes, dict):
+        return  # _check_attributes names it
+    for name, value in attributes.items():
+        if problem := text_problem(name):
+            errors["attributes"] = f"an attribute name {problem}"
+            return
+        if isinstance(value, str) and (problem := text_problem(value)):
+            errors[f"attributes.{name}"] = problem
+    if errors:
+        return
+    try:
+        size = len(json.dumps(attributes, ensure_ascii=False).encode())
+    except (RecursionError, TypeError, ValueError):
+        size = None
+    if size is None:
+        errors["attributes"] = "must be an object of attribute names and text, true/false or choice values"
+    elif size > MAX_ATTRIBUTES_BYTES:
+        errors["attributes"] = f"is {size:,} bytes as JSON, over the limit of {MAX_ATTRIBUTES_BYTES:,}"
 
 
 def _forbid(annotation, errors, fields, scope):

@@ -118,10 +118,11 @@ print(json.dumps({{"tokens": tokens, "segment": segment.pk, "text": segment.text
 class Gunicorn:
     def __init__(self, env, workers):
         self.port = free_port()
+        self.log = open(Path(tempfile.gettempdir()) / "bench-gunicorn.log", "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "project.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(Path(tempfile.gettempdir()) / "bench-gunicorn.log", "w"),
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -142,6 +143,7 @@ class Gunicorn:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
 
 
 class Annotator(threading.Thread):
@@ -295,7 +297,8 @@ def main():
         postgres.stop()
     print(f"{args.annotators} annotators, {args.seconds:.0f} s per scenario, gunicorn {args.workers} workers, "
           "PostgreSQL 15, loopback")
-    print("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | answers by status | acknowledged tags checked | lost |")
+    print("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | answers by status "
+          "| acknowledged tags checked | lost |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         statuses = ", ".join(f"{status}: {count}" for status, count in row["statuses"].items())

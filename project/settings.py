@@ -267,3 +267,10 @@ CONTENT_SECURITY_POLICY = {
         "report-uri": [CSP_REPORT_PATH],
     },
 }
+
+# Bad input and server errors (annotate/middleware.py). An API body is capped by its Content-Length
+# before CsrfViewMiddleware reads a form: API_MAX_JSON_BYTES for every content type, the upload views'
+# own limits for files. A database outage answers 503 with Retry-After; an API crash, JSON with no trace.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+                  "annotate.middleware.RequestBodyLimitMiddleware")
+MIDDLEWARE.append("annotate.middleware.ServerErrorMiddleware")

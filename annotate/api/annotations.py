@@ -4,15 +4,18 @@ import re
 import uuid
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import Q
 from rest_framework import permissions, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotate.api.exceptions import PreconditionFailed, PreconditionRequired
 from annotate.api.permissions import IsOwnerOrReadOnly
 from annotate.api.serializers import AnnotationSerializer
 from annotate.models import Annotation, Layer
-from annotate.tags import StaleVersion, do_create_tag, do_delete_tag, do_edit_tag
+from annotate.tags import StaleVersion, TagError, do_create_tag, do_delete_tag, do_edit_tag
 
 ETAG = re.compile(r'^(?:W/)?"(\d+)\.(\d+)"$')
 
@@ -79,9 +82,16 @@ class AnnotationViewSet(viewsets.ModelViewSet):
 
     def create(self, request, *args, **kwargs):
         repeated = self.repeated_create(request)
-        if repeated is not None:
-            return with_etag(Response(self.get_serializer(repeated).data, status=status.HTTP_200_OK))
-        return with_etag(super().create(request, *args, **kwargs))
+        if repeated is None:
+            try:
+                return with_etag(super().create(request, *args, **kwargs))
+            except (IntegrityError, DjangoValidationError, TagError, ValidationError):
+                # A simultaneous retry with the same client_key may have won the race (the unique constraint
+                # one_annotation_per_client_key, or the one-label-per-sentence check, refused this one): replay it.
+                repeated = self.repeated_create(request)
+                if repeated is None:
+                    raise
+        return with_etag(Response(self.get_serializer(repeated).data, status=status.HTTP_200_OK))
 
     def repeated_create(self, request):
         """Return the annotation an earlier request with the same client_key made, if any."""

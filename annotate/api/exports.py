@@ -9,9 +9,17 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotate.api.parsers import JSONField
 from annotate.api.permissions import IsProjectManager, role_in
 from annotate.exporting import FORMATS, export
-from annotate.exporting.rows import EXPORT_STATUSES, ExportFilterError, export_blocks, export_meta, select_for_export
+from annotate.exporting.rows import (
+    CSV_FORMULAS,
+    EXPORT_STATUSES,
+    ExportFilterError,
+    export_blocks,
+    export_meta,
+    select_for_export,
+)
 from annotate.models import Annotation, Membership, Project
 from annotate.restoring import RestoreError, parse_export, restore_export
 
@@ -43,6 +51,9 @@ class ExportView(APIView):
             OpenApiParameter("annotator", str, description="Only this annotator's username."),
             OpenApiParameter("layer", str, description="Only this layer's key."),
             OpenApiParameter("label", str, description="Only this label's key."),
+            OpenApiParameter("csv_formulas", str, enum=CSV_FORMULAS,
+                             description="csv: 'escape' (default) prefixes cells that start with =, +, -, @, tab or "
+                                         "CR with a single quote; 'keep' writes them verbatim."),
         ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
@@ -55,9 +66,10 @@ class ExportView(APIView):
             documents, annotations, echo = select_for_export(
                 project=project, annotations=exportable_annotations(request, project), params=request.query_params
             )
+            meta = export_meta(project=project, filters=echo, base_url=request.build_absolute_uri("/"),
+                               csv_formulas=request.query_params.get("csv_formulas", "escape"))
         except ExportFilterError as error:
             raise ValidationError({field: [problem] for field, problem in error.errors.items()}) from None
-        meta = export_meta(project=project, filters=echo, base_url=request.build_absolute_uri("/"))
         chosen = FORMATS[fmt]
         response = StreamingHttpResponse(
             export(fmt, export_blocks(documents=documents, annotations=annotations), meta),
@@ -78,7 +90,7 @@ class ExportView(APIView):
 
 class RestoreUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A file written by the json export.")
-    user_map = serializers.JSONField(
+    user_map = JSONField(
         binary=True, required=False, default=dict,
         help_text='Attribute the file\'s usernames to accounts, e.g. {"ann1": "maria"}; others map to the same name.',
     )
@@ -91,6 +103,7 @@ class RestoreView(APIView):
     """Restore a json export into this project: all of it or, on the first error, nothing."""
 
     permission_classes = [permissions.IsAuthenticated, IsProjectManager]
+    body_limit_setting = "RESTORE_MAX_BYTES"
 
     @extend_schema(request={"multipart/form-data": RestoreUploadSerializer},
                    responses={201: {"type": "object"}})

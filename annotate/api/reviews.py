@@ -11,6 +11,7 @@ from annotate.api.permissions import IsProjectReviewer
 from annotate.api.serializers import AnnotationSerializer
 from annotate.models import Annotation, Label, Project, Segment, SegmentComment
 from annotate.reviewing import ACTIONS, EDITABLE, MAX_ITEMS, review_annotations
+from annotate.validation import check_comment_text
 
 ERRORS = {
     400: OpenApiResponse(description="Bad input; `detail` names the failing annotation, `item` is its id."),
@@ -132,6 +133,10 @@ class SegmentCommentSerializer(serializers.ModelSerializer):
         model = SegmentComment
         fields = ["id", "segment", "author", "text", "created_at"]
         read_only_fields = ["segment", "author", "created_at"]
+
+    def validate_text(self, text):
+        check_comment_text(text)
+        return text
 
 
 class SegmentCommentList(generics.ListCreateAPIView):

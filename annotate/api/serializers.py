@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from annotate.api.parsers import JSONField
 from annotate.api.permissions import role_in
 from annotate.models import (
     Annotation,
@@ -103,6 +104,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
     label = serializers.PrimaryKeyRelatedField(queryset=Label.objects.select_related("layer__codebook"))
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    attributes = JSONField(required=False, help_text="Layer-specific attributes, e.g. {\"polarity\": \"negative\"}.")
     version = serializers.IntegerField(required=False, help_text="The version you edited (or send If-Match).")
     client_key = serializers.UUIDField(
         required=False, allow_null=True, write_only=True,

@@ -46,6 +46,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
 
     serializer_class = DocumentSerializer
     permission_classes = [permissions.IsAuthenticated, IsManagerForWrites]
+    body_limit_setting = "ARTICLE_MAX_BYTES"
     filterset_fields = ["project", "language"]
     ordering_fields = ["id", "published_at", "title", "imported_at"]
 

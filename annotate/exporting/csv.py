@@ -10,9 +10,13 @@ A segment without annotations gives no row: the records do not say whether
 an annotator looked at it and found nothing or never reached it, so an empty
 row would claim more than is known. ``attributes`` is a JSON object,
 ``provenance`` the source annotation ids separated by spaces;
-``gold`` is ``true`` or ``false``; a missing value is an empty cell. Cells
-are written verbatim (no formula escaping), so open the file in a
-spreadsheet as data, not as formulas.
+``gold`` is ``true`` or ``false``; a missing value is an empty cell.
+
+A spreadsheet runs a cell that starts with =, +, -, @, a tab or a carriage
+return as a formula, so by default such a text cell gets a leading single
+quote (OWASP's rule against CSV injection). With ``csv_formulas: "keep"`` in
+the export's meta, cells are written verbatim, for tools that read the file
+as data.
 """
 
 import csv
@@ -30,10 +34,36 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(cell):
+    """Return a text cell that a spreadsheet will not run as a formula."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+class _EscapingWriter:
+    """A csv writer that escapes formula-leading text cells."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row):
+        self._writer.writerow([escape_formula(cell) for cell in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
 def export_csv(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[bytes]:
     """Stream CSV rows, a chunk per segment."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    if meta.get("csv_formulas", "escape") != "keep":
+        writer = _EscapingWriter(writer)
 
     def drain() -> bytes:
         text = buffer.getvalue()

@@ -6,7 +6,7 @@ Offsets are Unicode code points, 0-based, end exclusive.
 """
 
 from collections.abc import Iterable
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class ExportSource(TypedDict):
@@ -132,3 +132,4 @@ class ExportMeta(TypedDict):
     filters: dict  # the filters applied, echoed into the export
     generated_at: str  # ISO 8601
     base_url: str  # absolute URL prefix for ids in linked-data formats, e.g. "http://127.0.0.1:8000"
+    csv_formulas: NotRequired[str]  # "escape" (default): prefix formula-leading CSV cells with '; "keep": verbatim

@@ -8,6 +8,7 @@ cursor (``iterator()``) in (document, position) order and merged here, so
 memory stays constant.
 """
 
+import re
 from datetime import UTC, datetime
 from operator import itemgetter
 
@@ -18,6 +19,7 @@ from django.db.models.functions import Cast
 
 from annotate.codebooks import export_codebook
 from annotate.models import Annotation, Label, Layer, Segment, SegmentComment, SegmentProgress
+from annotate.validation import text_problem
 
 # JSON and timestamps are read as text: the ORM's per-row parsing (then re-serialising) took
 # most of an export's time, and orjson and _iso_text do the same work several times faster.
@@ -176,9 +178,12 @@ def export_blocks(*, documents, annotations):
         }
 
 
-def export_meta(*, project, filters, base_url):
+def export_meta(*, project, filters, base_url, csv_formulas="escape"):
     """Return the metadata that heads every export."""
+    if csv_formulas not in CSV_FORMULAS:
+        raise ExportFilterError({"csv_formulas": f"{csv_formulas!r} is not one of: {', '.join(CSV_FORMULAS)}"})
     return {
+        "csv_formulas": csv_formulas,
         "project": {"id": project.pk, "slug": project.slug, "name": project.name},
         "codebook": export_codebook(project.codebook),
         "filters": filters,
@@ -188,6 +193,10 @@ def export_meta(*, project, filters, base_url):
 
 
 EXPORT_STATUSES = [*Annotation.Status.values, "gold"]
+# CSV cells starting with =, +, -, @, tab or CR are escaped by default, or kept verbatim on request.
+CSV_FORMULAS = ("escape", "keep")
+FILTERS = ("document", "status", "annotator", "layer", "label")
+ID = re.compile("[0-9]{1,18}")  # ASCII digits only (str.isdigit() takes '²'), within a 64-bit id
 
 
 class ExportFilterError(ValueError):
@@ -203,8 +212,16 @@ def select_for_export(*, project, annotations, params):
     documents = project.documents.all()
     annotations = annotations.filter(project=project)
     errors, echo = {}, {}
+    for name in FILTERS:
+        value = params.get(name)
+        if value is not None and (problem := text_problem(str(value))):
+            errors[name] = problem
+    if errors:
+        raise ExportFilterError(errors)
     if value := params.get("document"):
-        if not str(value).isdigit() or not documents.filter(pk=int(value)).exists():
+        if not ID.fullmatch(str(value)):
+            errors["document"] = f"no document {value!r} in this project: an id is digits 0-9"
+        elif not documents.filter(pk=int(value)).exists():
             errors["document"] = f"no document {value!r} in this project"
         else:
             documents = documents.filter(pk=int(value))

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from annotate.exporting import FORMATS, export
-from annotate.exporting.rows import ExportFilterError, export_blocks, export_meta, select_for_export
+from annotate.exporting.rows import CSV_FORMULAS, ExportFilterError, export_blocks, export_meta, select_for_export
 from annotate.models import Annotation, Project, Segment
 
 
@@ -17,9 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="file to write (default: standard output)")
         for name in ("document", "status", "annotator", "layer", "label"):
             parser.add_argument(f"--{name}", help=f"only this {name}")
+        parser.add_argument("--csv-formulas", choices=CSV_FORMULAS, default="escape",
+                            help="csv: 'escape' prefixes cells that start with =, +, -, @, tab or CR with a single "
+                                 "quote (default); 'keep' writes them verbatim")
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="prefix for ids in w3c output")
 
-    def handle(self, *, project, fmt, output, base_url, **options):
+    def handle(self, *, project, fmt, output, base_url, csv_formulas="escape", **options):
         try:
             project = Project.objects.select_related("codebook").get(slug=project)
         except Project.DoesNotExist:
@@ -29,6 +32,7 @@ class Command(BaseCommand):
             documents, annotations, echo = select_for_export(
                 project=project, annotations=Annotation.objects.all(), params=params
             )
+            meta = export_meta(project=project, filters=echo, base_url=base_url, csv_formulas=csv_formulas)
         except ExportFilterError as error:
             raise CommandError(str(error)) from None
         total = Segment.objects.filter(document__in=documents).count()
@@ -37,7 +41,7 @@ class Command(BaseCommand):
             {**block, "segments": counted(block["segments"], bar)}
             for block in export_blocks(documents=documents, annotations=annotations)
         )
-        chunks = export(fmt, blocks, export_meta(project=project, filters=echo, base_url=base_url))
+        chunks = export(fmt, blocks, meta)
         out = open(output, "wb") if output else sys.stdout.buffer  # closed in the finally below
         try:
             for chunk in chunks:
