@@ -118,7 +118,7 @@ print(json.dumps({{"tokens": tokens, "segment": segment.pk, "text": segment.text
 class Gunicorn:
     def __init__(self, env, workers):
         self.port = free_port()
-        self.log = open(Path(tempfile.gettempdir()) / "bench-gunicorn.log", "w")  # noqa: SIM115 (closed in stop)
+        self.log = open(Path(tempfile.gettempdir()) / "bench-gunicorn.log", "w")  # closed in stop()
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "project.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
