@@ -141,8 +141,8 @@ def test_failed_api_upload_saves_nothing(cast, project, monkeypatch):
     monkeypatch.setattr("annotate.api.serializers.DocumentSerializer.to_representation", fail)
     client = client_for(cast["manager"])
     upload = SimpleUploadedFile(SEED.name, SEED.read_bytes())
-    with pytest.raises(RuntimeError):
-        client.post("/api/documents/", {"project": project.pk, "file": upload}, format="multipart")
+    response = client.post("/api/documents/", {"project": project.pk, "file": upload}, format="multipart")
+    assert (response.status_code, response.json()["code"]) == (500, "server_error")
     assert (Document.objects.count(), Segment.objects.count()) == (0, 0)
 
 
