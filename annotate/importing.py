@@ -81,6 +81,10 @@ def import_article(*, project, name, raw, source_name="", user=None):
         )
     except SegmentationError as error:
         raise ArticleImportError(name, str(error)) from None
+    if len(article.segments) > settings.ARTICLE_MAX_SEGMENTS:
+        # Saving is linear too, but a million one-dot "sentences" would outlast any request timeout.
+        raise ArticleImportError(name, f"splits into {len(article.segments):,} sentences, over the limit of "
+                                       f"{settings.ARTICLE_MAX_SEGMENTS:,}: split it into several files")
     try:
         Document._meta.get_field("url").run_validators(article.url)
     except ValidationError as error:

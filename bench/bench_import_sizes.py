@@ -55,7 +55,7 @@ def run_case(kind, size):
     """Import one article; print its figures as JSON."""
     setup_django()
     from annotate.codebooks import load_codebook_file
-    from annotate.importing import import_article
+    from annotate.importing import ArticleImportError, import_article
     from annotate.models import Project
 
     project = Project.objects.create(slug="bench", name="Bench", codebook=load_codebook_file()[0])
@@ -67,11 +67,15 @@ def run_case(kind, size):
     PLAIN_SPLIT.split(text)
     baseline = time.perf_counter() - started
     started = time.perf_counter()
-    document = import_article(project=project, name=f"{kind}.txt", raw=raw).document
+    try:
+        document = import_article(project=project, name=f"{kind}.txt", raw=raw).document
+    except ArticleImportError as error:
+        document, refused = None, str(error)
     seconds = time.perf_counter() - started
     print(json.dumps({
         "kind": kind, "bytes": len(raw), "seconds": seconds, "baseline": baseline,
-        "segments": document.segments.count(), "warnings": len(document.import_warnings),
+        "segments": document.segments.count() if document else 0,
+        "warnings": len(document.import_warnings) if document else 0, "refused": None if document else refused,
         "rss_growth": peak_rss_mb() - rss_before, "rss": peak_rss_mb(),
     }))
 
@@ -105,7 +109,7 @@ def run_api(size, runs):
     for project in projects:
         Membership.objects.create(project=project, user=user, role=Membership.Role.MANAGER)
     import_article(project=projects[0], name="tiny.txt", raw=b"Tiny\n\nOne sentence. Another one.")
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     raw = ordinary(size).encode()
     rss_before = peak_rss_mb()
@@ -148,6 +152,11 @@ def main():
     for kind in ["ordinary", *PATTERNS]:
         for size in sizes:
             f = child("--case", kind, size)
+            if f["refused"]:
+                why = f["refused"].split(": ", 1)[-1]
+                print(f"| {kind} | {f['bytes']:,} | refused after {f['seconds']:.2f} s: {why} | | | | | "
+                      f"{f['rss_growth']:.0f} | {f['rss']:.0f} |", flush=True)
+                continue
             print(f"| {kind} | {f['bytes']:,} | {f['segments']:,} | {f['seconds']:.2f} | "
                   f"{f['segments'] / f['seconds']:,.0f} | {f['seconds'] / f['baseline']:,.0f} | {f['warnings']} | "
                   f"{f['rss_growth']:.0f} | {f['rss']:.0f} |", flush=True)

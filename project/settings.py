@@ -149,6 +149,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Uploads and API bodies: an article is a few KB; 5 MB is the importer's own limit.
 ARTICLE_MAX_BYTES = 5 * 1024 * 1024
+# An ordinary article at the byte limit has about 37,000 sentences; text of nothing but dots has a million.
+ARTICLE_MAX_SEGMENTS = int(os.environ.get("DJANGO_ARTICLE_MAX_SEGMENTS", "60000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ARTICLE_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = ARTICLE_MAX_BYTES + 1024 * 1024
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotate.importing import import_article
+from annotate.importing import ArticleImportError, import_article
 from annotate.models import Document, Segment
 from annotate.segmentation import (
     PIECE_MAX_CHARS,
@@ -155,4 +155,12 @@ def test_failed_page_upload_saves_nothing(cast, project, monkeypatch):
     client.force_login(cast["manager"])
     with pytest.raises(RuntimeError):
         client.post("/projects/telesur/import/", {"files": SimpleUploadedFile(SEED.name, SEED.read_bytes())})
+    assert (Document.objects.count(), Segment.objects.count()) == (0, 0)
+
+
+def test_an_article_of_too_many_sentences_is_refused_by_name_and_saves_nothing(project, settings):
+    settings.ARTICLE_MAX_SEGMENTS = 50
+    raw = ("Title\n\n" + "Short one. " * 60).encode()
+    with pytest.raises(ArticleImportError, match="splits into 61 sentences, over the limit of 50"):
+        import_article(project=project, name="many.txt", raw=raw)
     assert (Document.objects.count(), Segment.objects.count()) == (0, 0)
