@@ -81,6 +81,14 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DocumentListSerializer(DocumentSerializer):
+    """A document in a list: everything but its text, so a list costs the same whatever the articles' length."""
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [field for field in DocumentSerializer.Meta.fields if field != "text"]
+        read_only_fields = fields
+
+
 class DocumentUploadSerializer(serializers.Serializer):
     project = VisibleRelatedField(Project)
     file = serializers.FileField(help_text="A UTF-8 .txt or .md article.")

@@ -12,6 +12,7 @@ from annotate.api.exceptions import Conflict
 from annotate.api.permissions import IsManagerForWrites
 from annotate.api.serializers import (
     CodebookSerializer,
+    DocumentListSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     ProjectSerializer,
@@ -51,15 +52,16 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
     ordering_fields = ["id", "published_at", "title", "imported_at"]
 
     def get_queryset(self):
-        return (
+        documents = (
             Document.objects.visible_to(self.request.user)
             .select_related("source")
             .with_segment_count()
             .order_by("id")
         )
+        return documents.defer("text") if self.action == "list" else documents
 
     def get_serializer_class(self):
-        return DocumentUploadSerializer if self.action == "create" else DocumentSerializer
+        return {"create": DocumentUploadSerializer, "list": DocumentListSerializer}.get(self.action, DocumentSerializer)
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def create(self, request, *args, **kwargs):
