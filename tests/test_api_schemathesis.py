@@ -19,7 +19,8 @@ from annotate.sample_annotations import add_sample_annotations
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-# Enough to reach every operation's documented and refused cases in about a minute per role.
+# Few random examples per operation: the coverage phase, which tries every documented
+# boundary and refusal whatever this number, takes most of the two minutes a role run needs.
 MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5")
 
 

@@ -70,6 +70,10 @@ URL_OR_BLANK = {"Document": ["url"], "Source": ["url"]}
 OBJECTS = {"AnnotationRequest": ["attributes"], "PatchedAnnotationRequest": ["attributes"]}
 
 EXPORT_PATH = "/api/projects/{id}/export/"
+# Django and DRF refuse a NUL character in any text field or filter (PostgreSQL cannot store one).
+NO_NUL = "^[^\\u0000]*$"
+# ?ordering= ignores what it does not know, NUL included: it has no such limit.
+UNCHECKED_QUERY = {"ordering"}
 
 
 def error_statuses(path, method, operation):
@@ -139,6 +143,29 @@ def fix_field_schemas(result, generator, request, public):
     done = result["paths"].get("/api/segments/{id}/done/", {}).get("delete")
     if done is not None:
         done["responses"].pop("201", None)
+    return result
+
+
+def forbid_nul(schema):
+    """Add the no-NUL pattern to a free-text string schema, and to those nested in an object schema."""
+    if schema.get("type") == "string" and not ({"format", "enum", "pattern"} & schema.keys()):
+        schema["pattern"] = NO_NUL
+    for prop in schema.get("properties", {}).values():
+        forbid_nul(prop)
+    if isinstance(schema.get("items"), dict):
+        forbid_nul(schema["items"])
+
+
+def document_text_limits(result, generator, request, public):
+    """Say that text in requests (bodies and query filters) may not contain NUL characters."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            forbid_nul(component)
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] not in UNCHECKED_QUERY:
+                    forbid_nul(parameter["schema"])
     return result
 
 
