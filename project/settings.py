@@ -172,7 +172,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "annotate.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "annotate.api.pagination.Pagination",
@@ -189,6 +189,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is tested against the running API (tests/test_api_schemathesis.py), so it must be
+    # exact: request and response shapes apart (read-only fields are not asked for), JSON bodies
+    # only where the views read JSON, and the hooks in annotate/api/schema.py add the error
+    # responses, export content types and nullable fields that introspection cannot see.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PARSER_WHITELIST": ["annotate.api.parsers.LimitedJSONParser"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "annotate.api.schema.add_error_responses",
+        "annotate.api.schema.fix_field_schemas",
+        "annotate.api.schema.document_text_limits",
+        "annotate.api.schema.document_export_types",
+    ],
 }
 
 if not DEBUG:

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from annotate.api.exceptions import PreconditionFailed, PreconditionRequired
+from annotate.api.filters import FilterSet
 from annotate.api.permissions import IsOwnerOrReadOnly
 from annotate.api.serializers import AnnotationSerializer
 from annotate.models import Annotation, Layer
@@ -44,7 +45,7 @@ def expected_version(request, annotation):
     raise PreconditionRequired()
 
 
-class AnnotationFilter(django_filters.FilterSet):
+class AnnotationFilter(FilterSet):
     annotator = django_filters.CharFilter(field_name="annotator__username")
     layer = django_filters.CharFilter(field_name="label__layer__key")
     label = django_filters.CharFilter(field_name="label__key")

@@ -1,5 +1,6 @@
 """Reviews over the API: accept, reject or dispute tags (one, or many at once), and sentence discussions."""
 
+from django.db import models
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate.api.annotations import expected_version
+from annotate.api.filters import MAX_ID
 from annotate.api.permissions import IsProjectReviewer
 from annotate.api.serializers import AnnotationSerializer
 from annotate.models import Annotation, Label, Project, Segment, SegmentComment
@@ -59,14 +61,15 @@ class ReviewResultSerializer(serializers.Serializer):
 
 
 class BulkItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    version = serializers.IntegerField(min_value=1, help_text="The version you reviewed.")
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The version you reviewed.")
 
 
 class BulkReviewSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(ACTIONS))
     note = serializers.CharField(allow_blank=True, max_length=2000, default="")
-    project = serializers.IntegerField(required=False, help_text="If given, every item must be in this project.")
+    project = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                       help_text="If given, every item must be in this project.")
     items = serializers.ListField(child=BulkItemSerializer(), min_length=1, max_length=MAX_ITEMS)
 
 
@@ -126,7 +129,17 @@ class BulkReviewView(APIView):
         ])
 
 
+class StringField(serializers.CharField):
+    """A CharField that takes only a string: DRF's own turns a number into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SegmentCommentSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.TextField: StringField}
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
