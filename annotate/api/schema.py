@@ -66,7 +66,7 @@ IF_MATCH = {
 # What the serializers' introspection gets wrong: fields that are null or blank in real rows,
 # and JSON fields that only take an object.
 NULLABLE = {"Annotation": ["reviewer"], "ReviewedAnnotation": ["reviewer"]}
-URL_OR_BLANK = {"Document": ["url"], "Source": ["url"]}
+URL_OR_BLANK = {"Document": ["url"], "DocumentList": ["url"], "Source": ["url"]}
 OBJECTS = {"AnnotationRequest": ["attributes"], "PatchedAnnotationRequest": ["attributes"]}
 
 EXPORT_PATH = "/api/projects/{id}/export/"
