@@ -247,7 +247,7 @@ CASES = [
     ("bulk-review-unknown-id", "api", lambda c: Request(path="/api/reviews/", user="reviewer", body={
         "action": "accept", "items": [{"id": 999_999, "version": 1}]}), 404, ["999999"]),
     ("bulk-review-huge-id", "api", lambda c: Request(path="/api/reviews/", user="reviewer", body={
-        "action": "accept", "items": [{"id": 2**70, "version": 1}]}), 404, ["not found"]),
+        "action": "accept", "items": [{"id": 2**70, "version": 1}]}), 400, ["id", "less than or equal to"]),
     # Sentence comments.
     ("comment-over-5000-characters", "api", comment({"text": "x" * 5001}), 400, ["text", "5000"]),
     ("comment-lone-surrogate", "api", comment({"text": "hello \ud800"}), 400, ["text", "urrogate"]),

@@ -183,7 +183,8 @@ def test_the_schema_documents_the_token_endpoints_and_their_status_codes(db):
 
     schema = yaml.safe_load(APIClient().get("/api/schema/").content)
     paths = schema["paths"]
-    assert set(paths["/api/token/"]["post"]["responses"]) == {"200", "400", "429"}
-    assert set(paths["/api/token/"]["delete"]["responses"]) == {"204", "400", "401"}
-    assert set(paths["/api/tokens/"]["get"]["responses"]) == {"200", "401"}
-    assert set(paths["/api/tokens/{id}/"]["delete"]["responses"]) == {"204", "401", "404"}
+    # The views name these; the schema hooks add the statuses every operation of their kind can answer.
+    assert {"200", "400", "429"} <= set(paths["/api/token/"]["post"]["responses"])
+    assert {"204", "400", "401"} <= set(paths["/api/token/"]["delete"]["responses"])
+    assert {"200", "401"} <= set(paths["/api/tokens/"]["get"]["responses"])
+    assert {"204", "401", "404"} <= set(paths["/api/tokens/{id}/"]["delete"]["responses"])
