@@ -62,8 +62,3 @@ def exception_handler(exc, context):
     if response is not None and isinstance(exc, PreconditionFailed) and getattr(exc, "current", None) is not None:
         response.data["current"] = exc.current
     return response
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
