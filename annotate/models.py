@@ -257,6 +257,10 @@ class Document(models.Model):
     url = WebURLField(blank=True)
     language = models.CharField(max_length=10, default="en")
     filename = models.CharField(max_length=255, blank=True)
+    external_id = models.CharField(
+        max_length=200, blank=True, db_index=True,
+        help_text="The article's id in the collection it came from, e.g. 111111111 for SemEval's article111111111.txt.",
+    )
     text = models.TextField(help_text="The article exactly as imported; segment offsets point into it.")
     text_sha256 = models.CharField(max_length=64, editable=False)
     imported_by = models.ForeignKey(
@@ -399,6 +403,13 @@ class Annotation(models.Model):
     )
     provenance = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="gold_versions", help_text="Tags this gold tag came from."
+    )
+    import_source = models.CharField(
+        max_length=100, blank=True, editable=False,
+        help_text="For an imported tag, the dataset or format it came from, e.g. 'semeval-2020'; blank if made here.",
+    )
+    import_file = models.CharField(
+        max_length=255, blank=True, editable=False, help_text="For an imported tag, the file it was read from."
     )
     client_key = models.UUIDField(
         null=True, blank=True, editable=False,
