@@ -21,6 +21,15 @@ HEADING_MAX_CHARS = 100
 # A line ending in one of these reads as a sentence, a quote or a label, not a heading.
 CLOSING_PUNCTUATION = ".!?:;,”\"’')…"
 OPENING_PUNCTUATION = "“‘\"'([«"
+# What may close a sentence after its final punctuation: quotes and brackets.
+CLOSING_QUOTES = "”’\"')]»"
+DASHES = "—–"
+# Verbs of saying: in '"Why?" Mary asked.' the quote and the name are one sentence.
+SPEECH_VERBS = frozenset(
+    "said says asked asks added adds replied replies told tells wrote writes shouted yelled insisted cried "
+    "recalled explained warned argued admitted".split()
+)
+TITLE_MAX_EXTRA_LINES = 2
 
 # A title or a Latin abbreviation is never the last word of a sentence.
 NEVER_FINAL = frozenset(
@@ -45,6 +54,9 @@ SENTENCE_OPENERS = frozenset(
 SURE_END_RE = re.compile(r"(?<![\w.])(?P<word>[^\W\d_]{2,})[.!?]\s+(?=[\"“‘(]?[A-Z])")
 # The simple rule for text pysbd cannot split cheaply: a sentence ends at punctuation before a space.
 SIMPLE_END_RE = re.compile(r"(?:(?<![\w.])(?P<initial>[A-Z]))?(?:[.!?…]+)[\"”’')\]]*(?=\s)")
+# A sentence end that pysbd leaves inside a quotation or after a run of ? and !: final punctuation,
+# closing quotes or brackets, space, then opening quotes or brackets and a capital.
+INNER_END_RE = re.compile(r"(?P<punct>[.!?…]+)(?P<close>[”’\"')\]»]*)(?=\s+[“‘\"'(\[«]*[A-Z])")
 TOO_DENSE = "they hold runs of abbreviations, initials or dots that the full splitter takes too long over"
 OUT_OF_TIME = "the full splitter ran out of time on this article"
 PIECE_MAX_CHARS = 4000
@@ -124,8 +136,8 @@ def _split(text, start, end, language, deadline=None):
             spans += _simple_spans(text, piece_start, piece_end)
             reason = reason or TOO_DENSE
         else:
-            spans += _pysbd_spans(text, piece_start, piece_end, language)
-    return _merge_abbreviation_splits(text, spans), reason
+            spans += _split_inner_ends(text, _pysbd_spans(text, piece_start, piece_end, language))
+    return _merge_abbreviation_splits(text, _merge_false_splits(text, spans)), reason
 
 
 def _pysbd_work(text, start, end):
@@ -232,9 +244,10 @@ def parse_article(
     title_at = 0
     if markdown:
         title_at = next((i for i, block in enumerate(blocks) if block[0][2] == 1), 0)
-    # The title is one line; the rest of its block is the next paragraph.
-    first, *rest = blocks[title_at]
-    blocks[title_at : title_at + 1] = [[first], rest] if rest else [[first]]
+    # A headline may be broken over a few short lines; the rest of its block is the next paragraph.
+    title_lines = _title_lines(text, blocks[title_at])
+    rest = blocks[title_at][len(title_lines) :]
+    blocks[title_at : title_at + 1] = [title_lines, rest] if rest else [title_lines]
     # A standfirst is the paragraph between the title and the dateline.
     standfirst_at = None
     if title_at + 1 < len(blocks):
@@ -247,7 +260,7 @@ def parse_article(
     for paragraph, block in enumerate(blocks):
         start, end = block[0][0], block[-1][1]
         if paragraph == title_at:
-            spans, kind = [(start, end)], "title"
+            spans, kind = [(start, end)], "title"  # one segment, line breaks and all
         elif len(block) == 1 and paragraph != standfirst_at and (
             block[0][2] or (end - start <= HEADING_MAX_CHARS and _looks_like_heading(text[start:end]))
         ):
@@ -260,13 +273,27 @@ def parse_article(
         if kind == "standfirst":
             standfirst = text[start:end]
         segments += [SegmentSpan(s, e, kind, paragraph, text[s:e]) for s, e in spans]
-    title = text[blocks[title_at][0][0] : blocks[title_at][0][1]]
+    title = " ".join(text[start:end] for start, end, _ in blocks[title_at])
     warnings = [
         f"Sentences in {_paragraph_list(numbers)} were split at every full stop, question or exclamation mark "
         f"before a space, as {reason}: check their boundaries."
         for reason, numbers in simple.items()
     ]
     return ParsedArticle(text, title, standfirst, segments=segments, warnings=warnings, **meta)
+
+
+def _title_lines(text, block):
+    """Return the lines of the first block that make the title: the first, and short lines that follow it.
+
+    A headline wrapped over two or three lines would otherwise become a title and a heading; a following line
+    that reads as a sentence (long, or ending in punctuation) starts the body instead.
+    """
+    lines = block[:1]
+    for line in block[1 : 1 + TITLE_MAX_EXTRA_LINES]:
+        if line[2] or not _looks_like_heading(text[line[0] : line[1]]):
+            break
+        lines.append(line)
+    return lines
 
 
 def _paragraph_list(numbers, shown=5):
@@ -350,6 +377,85 @@ def _looks_like_heading(line):
         and len(line.split()) <= HEADING_MAX_WORDS
         and line[-1] not in CLOSING_PUNCTUATION
     )
+
+
+def _merge_false_splits(text, spans):
+    """Join or mend sentences cut where no sentence ends.
+
+    pysbd cuts before a dash ("!—he said"), inside a run of ? and ! and inside a word ("p?q=1"), and may
+    start a sentence with the closing quote of the one before; a closing quote stays with its sentence.
+    """
+    mended = []
+    for start, end in spans:
+        if mended:
+            previous_start, previous_end = mended[-1]
+            closing = _closing_run(text, start, end)
+            if closing == end or _joins(text, previous_end, start):
+                mended[-1] = (previous_start, end)
+                continue
+            if closing > start:
+                mended[-1] = (previous_start, closing)
+                start = _skip_space(text, closing, end)
+        mended.append((start, end))
+    return mended
+
+
+def _closing_run(text, start, end):
+    """Return the end of the closing quotes and brackets that open text[start:end] if a space follows them."""
+    pos = start
+    while pos < end and text[pos] in CLOSING_QUOTES:
+        pos += 1
+    if pos == start or (pos < end and not text[pos].isspace()):
+        return start
+    return pos
+
+
+def _joins(text, previous_end, start):
+    """Return whether a sentence starting at start merely goes on with the one ending at previous_end."""
+    first = text[start]
+    if first in DASHES or first in "?!.…":
+        return True
+    if previous_end == start:  # no space between: a cut inside a word or an address
+        return not (first.isupper() or first in OPENING_PUNCTUATION)
+    return first.islower() and text[previous_end - 1] in "?!" + CLOSING_QUOTES and _ends_in_mark(
+        text, previous_end
+    )
+
+
+def _ends_in_mark(text, end):
+    """Return whether the text before end ends with ? or ! followed only by closing quotes."""
+    pos = end
+    while pos > 0 and text[pos - 1] in CLOSING_QUOTES:
+        pos -= 1
+    return pos > 0 and text[pos - 1] in "?!"
+
+
+def _split_inner_ends(text, spans):
+    """Split pysbd's sentences at the sure ends it leaves whole: inside quotations and after ??? or ?!."""
+    result = []
+    for start, end in spans:
+        sentence = start
+        for m in INNER_END_RE.finditer(text, start, end):
+            if _ends_sentence(text, sentence, m):
+                result.append((sentence, m.end()))
+                sentence = _skip_space(text, m.end(), end)
+        result.append((sentence, end))
+    return result
+
+
+def _ends_sentence(text, sentence_start, m):
+    """Return whether the punctuation matched by INNER_END_RE ends a sentence."""
+    if m["punct"] == ".":
+        # An abbreviation, an initial or an initialism is left to pysbd and the abbreviation repair.
+        token = _last_word(text, sentence_start, m.end("punct")).lstrip(OPENING_PUNCTUATION)
+        if token.lower() in NOT_SENTENCE_FINAL or INITIALISM_RE.fullmatch(token) or len(token) <= 2:
+            return False
+    if m["close"] and any(c in "\"”’'" for c in m["close"]):
+        # '"Why?" Mary asked.': a name and a verb of saying after the quote continue its sentence.
+        following = text[m.end() : m.end() + 60].split()
+        if len(following) > 1 and following[1].strip(",.;:").lower() in SPEECH_VERBS:
+            return False
+    return True
 
 
 def _merge_abbreviation_splits(text, spans):

@@ -219,7 +219,8 @@ def test_split_sentences_repairs_abbreviation_and_line_break_splits(text, expect
             ['Curly "quote" here. ', "Next one."],
             ["Curly “quote” here.", "Next one."],
         ),
-        ("First one. Second one.", ["First one. "], ["First one. Second one."]),
+        # The dropped tail is kept, and split at its sure sentence end like any other text.
+        ("First one. Second one.", ["First one. "], ["First one.", "Second one."]),
     ],
     ids=["abbreviation-splits", "altered-characters", "dropped-tail"],
 )
