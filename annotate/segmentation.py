@@ -46,7 +46,7 @@ NOT_SENTENCE_FINAL = ABBREVIATIONS | frozenset(
 SENTENCE_OPENERS = frozenset(
     "the a an this that these those it its he his she her they their we our i you "
     "but and or so yet then there however meanwhile in on at for as if when while after "
-    "before since although though despite during".split()
+    "before since although though despite during nobody no none nothing someone somebody everyone everybody".split()
 )
 
 # Where a paragraph too long for pysbd may be cut: a word of two letters or more that is not an
@@ -417,9 +417,20 @@ def _joins(text, previous_end, start):
         return True
     if previous_end == start:  # no space between: a cut inside a word or an address
         return not (first.isupper() or first in OPENING_PUNCTUATION)
-    return first.islower() and text[previous_end - 1] in "?!" + CLOSING_QUOTES and _ends_in_mark(
-        text, previous_end
-    )
+    return (first.islower() and _ends_in_mark(text, previous_end)) or _speaker_follows(text, previous_end, start)
+
+
+def _speaker_follows(text, quote_end, start):
+    """Return whether a quoted question or exclamation is attributed after it: '"Why?" Mary Ortiz asked.'
+
+    Only after ? or !: a quoted statement is attributed after a comma, so '"We won." Critics said...' is two.
+    """
+    if text[quote_end - 1] not in "\"”’'" or not _ends_in_mark(text, quote_end):
+        return False
+    words = text[start : start + 80].split()[:3]
+    if not words or words[0].lower() in SENTENCE_OPENERS:
+        return False
+    return any(word.strip(",.;:").lower() in SPEECH_VERBS for word in words[1:])
 
 
 def _ends_in_mark(text, end):
@@ -450,12 +461,7 @@ def _ends_sentence(text, sentence_start, m):
         token = _last_word(text, sentence_start, m.end("punct")).lstrip(OPENING_PUNCTUATION)
         if token.lower() in NOT_SENTENCE_FINAL or INITIALISM_RE.fullmatch(token) or len(token) <= 2:
             return False
-    if m["close"] and any(c in "\"”’'" for c in m["close"]):
-        # '"Why?" Mary asked.': a name and a verb of saying after the quote continue its sentence.
-        following = text[m.end() : m.end() + 60].split()
-        if len(following) > 1 and following[1].strip(",.;:").lower() in SPEECH_VERBS:
-            return False
-    return True
+    return not _speaker_follows(text, m.end(), _skip_space(text, m.end(), len(text)))
 
 
 def _merge_abbreviation_splits(text, spans):
