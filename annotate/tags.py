@@ -19,6 +19,7 @@ write_path(), so no other module can skip these rules by accident.
 
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -254,3 +255,28 @@ def _touch(relation, *, user, reason):
         relation.version = take_version(relation.pk, relation.version)
         reopen(relation, user=user, reason=reason)
         store(relation, user=user, reason=reason)
+
+
+def do_move_tags(*, moves, user):
+    """Carry span tags onto the sentences of a re-split document, at the same document offsets.
+
+    moves holds (annotation, new segment, start, end). The words under each tag are unchanged, so a move is
+    not an edit: version, review status, gold and provenance stay as they are, modified_at too, and history
+    records the reason "re-split". Every tag is checked before any is saved; a TagError lists every tag that
+    cannot be carried (fields maps each annotation id to its problems).
+    """
+    problems = {}
+    with write_path():
+        for annotation, segment, start, end in moves:
+            annotation.segment, annotation.start, annotation.end = segment, start, end
+            try:
+                check_annotation(annotation)
+            except ValidationError as error:
+                problems[str(annotation.pk)] = [f"{field}: {' '.join(messages)}"
+                                                for field, messages in error.message_dict.items()]
+        if problems:
+            raise TagError(f"{len(problems)} tag(s) cannot be carried to the new sentences", fields=problems)
+        for annotation, *_ in moves:
+            annotation._history_user = user
+            annotation._change_reason = "re-split"
+            annotation.save(update_fields=["segment", "start", "end"])
