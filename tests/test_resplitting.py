@@ -8,7 +8,7 @@ from annotate.models import Annotation, Document, Segment, SegmentComment, Segme
 from annotate.resplitting import ResplitRefused, resplit_document
 from annotate.reviewing import review_annotations
 from annotate.segmentation import parse_article
-from tests.api_helpers import create_tag
+from tests.api_helpers import bulk_create_tags, create_tag
 
 pytestmark = pytest.mark.usefixtures("gold_checked")
 
@@ -203,3 +203,16 @@ def test_the_command_exits_non_zero_with_the_reasons_when_refused(project, old_d
         call_command("resplit_document", str(old_document.pk))
     with pytest.raises(CommandError, match="no document with id 999999"):
         call_command("resplit_document", "999999")
+
+
+def test_a_carried_tag_that_fails_the_checks_on_its_new_sentence_refuses_it_all(project, old_document, cast, label):
+    quote = old_document.segments.get(text=QUOTE)
+    start = QUOTE.index("no money")
+    # Stored before the attribute rule: the write path's checks refuse to save it again as it is.
+    bulk_create_tags([Annotation(project=project, document=old_document, segment=quote, annotator=cast["ann1"],
+                                 label=label("loaded_language", "loaded_language"), start=start,
+                                 end=start + len("no money"), quote="no money", attributes={"polarity": "sideways"})])
+    before = snapshot(old_document)
+    with pytest.raises(ResplitRefused, match="1 tags refused on their new sentence .*attributes.polarity"):
+        resplit_document(document=old_document, user=None)
+    assert snapshot(old_document) == before
