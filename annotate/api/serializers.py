@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from annotate import techniques
 from annotate.api.parsers import JSONField
 from annotate.api.permissions import role_in
 from annotate.models import (
@@ -41,11 +40,10 @@ class LabelSerializer(serializers.ModelSerializer):
                   "technique_2020"]
 
     def get_category(self, label) -> str | None:
-        known = techniques.BY_NAME.get(label.technique)
-        return known.category if known else None
+        return label.category
 
     def get_technique_2020(self, label) -> str | None:
-        return techniques.scheme_name(label.technique, "2020")
+        return label.technique_2020
 
 
 class LayerSerializer(serializers.ModelSerializer):
