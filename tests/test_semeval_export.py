@@ -295,3 +295,10 @@ def test_the_json_export_carries_the_external_id(reviewer, project, semeval_docu
     response = reviewer.get(f"/api/projects/{project.pk}/export/", {"format": "json"})
     data = json.loads(b"".join(response.streaming_content))
     assert data["documents"][0]["external_id"] == ARTICLE
+
+
+def test_jsonl_and_label_studio_carry_the_external_id(reviewer, project, semeval_document):
+    lines = [json.loads(line) for line in export(reviewer, project, **{"format": "jsonl"}).splitlines()]
+    assert lines[0]["type"] == "document" and lines[0]["external_id"] == ARTICLE
+    (task,) = json.loads(export(reviewer, project, **{"format": "labelstudio"}))
+    assert task["data"]["external_id"] == ARTICLE

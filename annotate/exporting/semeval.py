@@ -22,7 +22,11 @@ Questioning_the_Reputation, Appeal_to_Values, Consequential_Oversimplification,
 Appeal_to_Time, Obfuscation-Vagueness-Confusion) are absent from ``tc``; ``si``
 has no technique column and writes them all. Several 2023 techniques share one
 2020 class (Straw_Man, Red_Herring and Whataboutism are all
-``Whataboutism,Straw_Men,Red_Herring``).
+``Whataboutism,Straw_Men,Red_Herring``; Guilt_by_Association and
+Appeal_to_Popularity are ``Bandwagon,Reductio_ad_hitlerum``).
+
+Export ``status=gold`` for the adjudicated version: every matching
+annotation is a line, so two annotators' tags of one span are two lines.
 """
 
 from collections.abc import Iterable, Iterator
