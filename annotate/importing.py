@@ -26,9 +26,10 @@ EXTERNAL_ID_MAX = Document._meta.get_field("external_id").max_length
 class ArticleImportError(Exception):
     """An article that cannot be imported; the message names the file and the problem."""
 
-    def __init__(self, name, problem):
+    def __init__(self, name, problem, field="file"):
         self.name = name
         self.problem = problem
+        self.field = field  # the upload field an API answer names
         super().__init__(f"{name}: {problem}")
 
 
@@ -87,10 +88,12 @@ def import_article(*, project, name, raw, source_name="", external_id="", user=N
     text = decode_article(name, raw)
     external_id = external_id or external_id_from_name(name)
     if len(external_id) > EXTERNAL_ID_MAX:
-        raise ArticleImportError(name, f"external id is {len(external_id):,} characters, over {EXTERNAL_ID_MAX}")
+        raise ArticleImportError(name, f"external id is {len(external_id):,} characters, over {EXTERNAL_ID_MAX}",
+                                 field="external_id")
     if not external_id.isprintable():
         # The id is the first column of tab-separated exports: a tab or line break there would break the file.
-        raise ArticleImportError(name, "external id must be printable characters on one line, without tabs")
+        raise ArticleImportError(name, "external id must be printable characters on one line, without tabs",
+                                 field="external_id")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     existing = Document.objects.filter(project=project, text_sha256=digest).first()
     if existing is not None:

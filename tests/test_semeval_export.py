@@ -288,6 +288,10 @@ def test_an_upload_sets_the_external_id_from_its_name_or_the_field(project, cast
                                             SimpleUploadedFile("third.txt", b"Title\n\nA third one.")},
                         format="multipart")
     assert long.status_code == 400 and "external_id" in long.json()
+    tab = manager.post("/api/documents/", {"project": project.pk, "external_id": "a\tb", "file":
+                                           SimpleUploadedFile("fourth.txt", b"Title\n\nA fourth one.")},
+                       format="multipart")
+    assert tab.status_code == 400 and "without tabs" in tab.json()["external_id"][0]
     assert project.documents.count() == 2
 
 
@@ -302,3 +306,10 @@ def test_jsonl_and_label_studio_carry_the_external_id(reviewer, project, semeval
     assert lines[0]["type"] == "document" and lines[0]["external_id"] == ARTICLE
     (task,) = json.loads(export(reviewer, project, **{"format": "labelstudio"}))
     assert task["data"]["external_id"] == ARTICLE
+
+
+def test_documents_can_be_found_by_external_id(project, semeval_document, document, cast):
+    client = client_for(cast["ann1"])
+    found = client.get("/api/documents/", {"project": project.pk, "external_id": ARTICLE}).json()["results"]
+    assert [d["id"] for d in found] == [semeval_document.pk]
+    assert client.get("/api/documents/", {"external_id": "404"}).json()["results"] == []
