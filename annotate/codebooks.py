@@ -7,10 +7,18 @@ from django.conf import settings
 from django.db import transaction
 
 from annotate.models import Codebook, Label, Layer
+from annotate.techniques import INVENTORY
 
-DEFAULT_CODEBOOK = Path(settings.BASE_DIR) / "fixtures" / "codebook-default-v1.json"
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+# Every shipped version stays loadable: projects made with v1 keep it, new ones get the latest.
+SHIPPED_CODEBOOKS = (FIXTURES / "codebook-default-v1.json", FIXTURES / "codebook-default-v2.json")
+DEFAULT_CODEBOOK = SHIPPED_CODEBOOKS[-1]
 LAYER_FIELDS = ("name", "description", "scope", "multiple", "attributes", "relation_endpoints")
 LABEL_FIELDS = ("name", "definition", "example", "color", "hotkey", "technique")
+
+
+# The six SemEval-2023 categories in the order the inventory lists them.
+CATEGORY_ORDER = {category: n for n, category in enumerate(dict.fromkeys(t.category for t in INVENTORY))}
 
 
 class CodebookError(Exception):
@@ -92,3 +100,14 @@ def export_codebook(codebook):
             for layer in layers
         ],
     }
+
+
+def label_groups(labels):
+    """Return [(category or None, labels)] in category order, so a long list of techniques reads by group.
+
+    Labels keep their order within a group; labels with no technique category come last, as one group.
+    """
+    groups = {}
+    for label in labels:
+        groups.setdefault(label.category, []).append(label)
+    return sorted(groups.items(), key=lambda group: CATEGORY_ORDER.get(group[0], len(CATEGORY_ORDER)))

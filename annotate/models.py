@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from annotate import techniques
+
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
 # A page may link to a stored address, so only web addresses are stored: never javascript: or data:.
 WEB_URL = URLValidator(schemes=["http", "https"], message="Enter a web address starting with http:// or https://.")
@@ -151,6 +153,17 @@ class Label(models.Model):
 
     def __str__(self):
         return f"{self.layer.key}:{self.key}"
+
+    @property
+    def category(self) -> str | None:
+        """Return the SemEval-2023 category of the label's technique, from the one inventory table, or None."""
+        known = techniques.BY_NAME.get(self.technique)
+        return known.category if known else None
+
+    @property
+    def technique_2020(self) -> str | None:
+        """Return the technique's SemEval-2020 Task 11 name, or None where that task did not have it."""
+        return techniques.scheme_name(self.technique, "2020")
 
 
 class ProjectQuerySet(models.QuerySet):

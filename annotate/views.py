@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
+from annotate.codebooks import label_groups
 from annotate.exporting import FORMATS
 from annotate.importing import ArticleImportError, check_size, import_article
 from annotate.models import (
@@ -166,6 +167,7 @@ def guide_layers(codebook):
     for layer in layers:
         layer.shown_attributes = [{**spec, "choices": spaced(spec.get("choices")),
                                    "required_for": spaced(spec.get("required_for"))} for spec in layer.attributes or []]
+        layer.label_groups = label_groups(layer.labels.all())
     return layers
 
 

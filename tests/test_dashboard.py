@@ -159,8 +159,8 @@ def test_span_layer_f1_and_token_alpha_match_the_hand_computation(small, cast):
     # -> 1 - 27 * 3 / (23 * 5). slogan: ann2 bold, move: n1 = 2, n0 = 26, o01 = 2 -> 1 - 54/52.
     assert by_key(layer["labels"], "loaded_language")["token_alpha"] == pytest.approx(1 - 81 / 115)
     assert by_key(layer["labels"], "slogan")["token_alpha"] == pytest.approx(1 - 54 / 52)
-    # Pooled over 12 labels: n = 12 * 28 = 336, n1 = 7, n0 = 329, o01 = 5 -> 1 - 335 * 5 / (329 * 7).
-    assert layer["token_alpha"] == pytest.approx(1 - 1675 / 2303)
+    # Pooled over the layer's 24 labels: n = 24 * 28 = 672, n1 = 7, n0 = 665, o01 = 5 -> 1 - 671 * 5 / (665 * 7).
+    assert layer["token_alpha"] == pytest.approx(1 - 3355 / 4655)
     assert layer["units"] == 16  # s4's two tokens count as units but pair with nothing
     assert layer["disagreement_segment_ids"] == [s1, s2]
 

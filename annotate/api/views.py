@@ -48,7 +48,7 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
     serializer_class = DocumentSerializer
     permission_classes = [permissions.IsAuthenticated, IsManagerForWrites]
     body_limit_setting = "ARTICLE_MAX_BYTES"
-    filterset_fields = ["project", "language"]
+    filterset_fields = ["project", "language", "external_id"]
     ordering_fields = ["id", "published_at", "title", "imported_at"]
 
     def get_queryset(self):
@@ -74,9 +74,10 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
             try:
                 check_size(file.name, file.size)
                 result = import_article(project=project, name=file.name, raw=file.read(),
-                                        source_name=upload.validated_data.get("source", ""), user=request.user)
+                                        source_name=upload.validated_data.get("source", ""),
+                                        external_id=upload.validated_data.get("external_id", ""), user=request.user)
             except ArticleImportError as error:
-                raise ValidationError({"file": [str(error)]}) from None
+                raise ValidationError({error.field: [str(error)]}) from None
             if not result.created:
                 raise Conflict(f"{file.name}: same text already imported as document {result.document.pk}")
             data = DocumentSerializer(self.get_queryset().get(pk=result.document.pk)).data

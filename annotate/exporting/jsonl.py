@@ -3,7 +3,7 @@
 Every line has ``type``, ``document_id`` and ``document_title``, then:
 
 - ``"document"``: the document's metadata (source, author, dates, url,
-  language, text_sha256), without its text: segments carry their own text
+  language, filename, external_id, text_sha256), without its text: segments carry their own text
   and offsets, and the ``json`` format carries the full text.
 - ``"segment"``: the segment's fields (``id``, ``index``, ``kind``,
   ``paragraph``, ``start``, ``end``, ``text``) and its segment- and

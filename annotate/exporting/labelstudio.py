@@ -1,6 +1,7 @@
 """Write Label Studio tasks: one JSON array, one task per document.
 
 A task is ``{"id", "data": {"text", "title"}, "annotations", "predictions": []}``
+(``data`` also has ``external_id`` when the article has one: SemEval's article number)
 with one Label Studio annotation per annotator (gold annotations form their
 own, with ``ground_truth`` set). Results use the layer key as ``from_name``
 and ``"text"`` as ``to_name``; ``labelstudio_config`` writes the matching
@@ -65,7 +66,7 @@ def export_labelstudio(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Ite
             })
         task = {
             "id": document["id"],
-            "data": {"text": text, "title": document["title"]},
+            "data": {"text": text, "title": document["title"], **_external_id(document)},
             "annotations": [
                 {"annotator": annotator, "ground_truth": gold, "was_cancelled": False,
                  "result": orjson.Fragment(b"[" + serialised + b"]")}
@@ -120,3 +121,8 @@ def labelstudio_config(codebook: ExportCodebook) -> str:
             parts.append(f"  <Relations>{items}\n  </Relations>")
     parts.append("</View>\n")
     return "\n".join(parts)
+
+
+def _external_id(document) -> dict:
+    """Return the article's id in its collection as task data, if it has one."""
+    return {"external_id": document["external_id"]} if document.get("external_id") else {}

@@ -122,7 +122,8 @@ def test_bad_input_is_explained_and_nothing_is_sent(login, cast, document):
     select_words(page, "lifeline")
     page.keyboard.press("w")  # slanted word choice: polarity and a neutral alternative are required
     page.keyboard.press("Enter")
-    expect(page.locator("#f-attr\\:polarity-error")).to_have_text("Polarity is required.")
+    expect(page.locator("#f-attr\\:polarity-error")).to_have_text(
+        "Polarity is required for the label “slanted word choice”.")
     expect(page.locator(".form-error")).to_contain_text("Nothing was sent")
     page.keyboard.press("n")
     page.keyboard.press("Enter")
