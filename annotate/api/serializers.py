@@ -124,7 +124,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
                   "start", "end", "quote", "attributes", "note", "relation_content", "relation_source",
                   "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold", "version",
-                  "client_key", "created_at", "modified_at"]
+                  "client_key", "created_at", "modified_at", "import_source", "import_file"]
         read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
 
     def validate(self, data):
