@@ -237,7 +237,7 @@ class _Covering:
         self.documents = {segment: document for segment, (document, *_) in segments.items()}
         self._ends = {segment: offset + len(text) for segment, (_, _, offset, text) in segments.items()}
         self._in_document = defaultdict(list)
-        for segment, (document, index, offset, text) in sorted(segments.items(), key=lambda item: item[1][:2]):
+        for segment, (document, _index, offset, text) in sorted(segments.items(), key=lambda item: item[1][:2]):
             self._in_document[document].append((offset, offset + len(text), segment))
 
     def segments(self, first, start, end):

@@ -313,7 +313,8 @@ def edit_and_accept(request, slug, pk):
     """Edit a tag (label, span, attributes) and accept the edited version into gold."""
     project = reviewable(request, slug)
     annotations = Annotation.objects.visible_to(request.user).filter(project=project, gold=False)
-    annotation = get_object_or_404(annotations.select_related("label__layer", "segment", "document", "relation_content"), pk=pk)
+    related = annotations.select_related("label__layer", "segment", "document", "relation_content")
+    annotation = get_object_or_404(related, pk=pk)
     form = EditAcceptForm(annotation, request.POST or None, initial=edit_initial(annotation))
     if request.method == "POST" and form.is_valid():
         try:
