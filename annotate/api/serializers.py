@@ -211,7 +211,9 @@ def _place(data, document, offsets, label, segment=None):
         raise serializers.ValidationError({"doc_start": (
             f"the span would start in sentence {placed.index + 1}, not in its sentence {segment.index + 1}: "
             "delete and re-create it")})
-    data["segment"], data["start"], data["end"] = placed, start, end
+    if segment is None:
+        data["segment"] = placed
+    data["start"], data["end"] = start, end
     if data.get("quote") is None:
         data["quote"] = document.text[doc_start:doc_end]
 
