@@ -159,3 +159,12 @@ def test_our_json_export_through_the_same_endpoint(project, codebook, cast):
     refused = client_for(cast["manager"]).post(f"/api/projects/{copy.pk}/imports/", bad, format="multipart")
     assert refused.status_code == 400
     assert "not a json export" in refused.json()["refused_by_reason"]["invalid json export"]["examples"][0]["detail"]
+
+
+def test_more_files_than_a_request_may_carry_is_a_400(project, cast, settings):
+    files = [SimpleUploadedFile(f"article{i}.txt", b"Title\n\nA sentence here.\n")
+             for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = post(cast["manager"], project, files=files)
+    assert response.status_code == 400
+    assert "files in one request" in response.json()["detail"]
+    assert not Document.objects.filter(project=project).exists()

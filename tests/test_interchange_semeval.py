@@ -353,8 +353,11 @@ def test_command_prints_the_report_and_fails_with_it_when_refused(project, v1_pr
                                            r".*article111111111.task2-TC.labels:10"):
         call_command("import_annotations", str(TC_2020), "--format", "semeval-2020", "--project", "v1",
                      "--user", "manager")
+    with pytest.raises(CommandError, match="dry run: would be refused, nothing saved"):
+        call_command("import_annotations", str(TC_2020), "--format", "semeval-2020", "--project", "v1",
+                     "--user", "manager", "--dry-run")
     call_command("import_annotations", str(TC_2020), "--format", "semeval-2020", "--project", "v1",
-                 "--user", "manager", "--dry-run")
+                 "--user", "manager", "--dry-run", "--partial")
     assert "dry run: nothing saved" in capsys.readouterr().out
     assert not Annotation.objects.filter(project=v1_project).exists()
 
