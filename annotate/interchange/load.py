@@ -164,22 +164,21 @@ class _Loader:
             raise _Refused("article cannot be imported", where, error.problem) from None
         if document.text != foreign.text:
             raise _Refused("article cannot be imported", where, "its text changes on import (a byte order mark?)")
-        if foreign.title:
-            document.title = foreign.title[:500]
+        # The dataset's own file name, not the stand-in given to the splitter.
+        document.filename = foreign.filename[: Document._meta.get_field("filename").max_length]
+        document.title = foreign.title[:500] or document.title
+        document.save(update_fields=["filename", "title"])
         self.report.documents["created"] += 1
         return document
 
     def _name(self, document, foreign):
-        """Give a document the batch's external id and file name where it has none."""
-        changed = []
-        for field in ("external_id", "filename"):
-            value = getattr(foreign, field)
-            if value and getattr(document, field) != value and (not getattr(document, field)
-                                                                or field == "filename"):
-                setattr(document, field, value[: Document._meta.get_field(field).max_length])
-                changed.append(field)
-        if changed or foreign.title:
-            document.save(update_fields=changed + (["title"] if foreign.title else []))
+        """Give a document the batch's external id and file name where it has none (a matched one keeps its own)."""
+        changed = [field for field in ("external_id", "filename") if getattr(foreign, field)
+                   and not getattr(document, field)]
+        for field in changed:
+            setattr(document, field, getattr(foreign, field)[: Document._meta.get_field(field).max_length])
+        if changed:
+            document.save(update_fields=changed)
 
     # Tags
 
