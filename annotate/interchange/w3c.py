@@ -1,0 +1,209 @@
+"""Read W3C Web Annotation (JSON-LD): a collection, a page, one annotation, or an array of them.
+
+An ``AnnotationCollection`` is read through its embedded ``first`` page (or
+its ``items``); pages that are only linked by IRI are not fetched. Bodies:
+
+- ``TextualBody`` with ``purpose: tagging``: the label; with ``classifying``:
+  the layer, so the tag is named ``<layer>/<label>`` (as our writer writes
+  them); a ``TextualBody`` with no purpose, or ``bodyValue``, stands for the
+  label when there is no tagging body;
+- ``describing`` with ``format: application/json``: the attributes (a JSON
+  object); ``commenting``: the note; ``assessing`` (our review state) is
+  passed over: imported tags start unreviewed.
+
+Targets name the article by ``source`` and place the span with a
+``TextPositionSelector`` (code points) and/or a ``TextQuoteSelector`` (exact,
+prefix, suffix). With both, they must agree. A quote alone is looked up in
+the article text, so it needs the text (``texts``, below): found nowhere, or
+at more than one place with the given prefix and suffix, it is refused. A
+target with no selector is a label of the whole article.
+
+A W3C file carries no article text. ``texts`` maps a source to its text: by
+the full IRI, or by the IRI's last path part (``article7.txt``, or ``7`` for
+our ``…/api/documents/7/``), so article files can be given by name. A source
+with no text is a document the project must already hold; its key is the IRI.
+Linking annotations (our relations) are refused: their ends are annotation
+IRIs of another server, and the roles are a body of ours, so they are not
+carried back.
+"""
+
+import json
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from .jsontext import decode, is_offset, parse
+from .records import ForeignBatch, ForeignDocument, ForeignFormatError, ForeignTag, Refusal
+
+SOURCE = "w3c"
+CONTAINERS = ("AnnotationCollection", "AnnotationPage")
+
+
+def read_w3c(files, *, texts: Mapping[str, str] | None = None) -> ForeignBatch:
+    """Return the documents and tags of W3C Web Annotation files; an item that is not an Annotation stops it all."""
+    batch = ForeignBatch(source=SOURCE)
+    documents: dict[str, ForeignDocument] = {}
+    for file in files:
+        value = parse(decode(file.data, file.name), file.name)
+        for number, item in enumerate(_items(value, file.name), start=1):
+            place = f"{file.name}:item {number}"
+            if not isinstance(item, dict) or "Annotation" not in _types(item):
+                raise ForeignFormatError(f"{place}: expected an object of type Annotation")
+            _read_item(item, place, _Sources(documents, batch, texts or {}), batch)
+    return batch
+
+
+def _types(value: dict) -> list:
+    kind = value.get("type", value.get("@type"))
+    return kind if isinstance(kind, list) else [kind]
+
+
+def _items(value, filename: str) -> list:
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, dict):
+        raise ForeignFormatError(f"{filename}: expected a JSON object or array, got {type(value).__name__}")
+    kinds = _types(value)
+    if "Annotation" in kinds:
+        return [value]
+    if "AnnotationCollection" in kinds and "items" not in value:
+        page = value.get("first")
+        if not isinstance(page, dict):
+            raise ForeignFormatError(f"{filename}: the collection's first page is not embedded (only linked pages "
+                                     "are not fetched)")
+        value = page
+    items = value.get("items")
+    if any(kind in CONTAINERS for kind in kinds) and isinstance(items, list):
+        return items
+    raise ForeignFormatError(f"{filename}: expected an AnnotationCollection, AnnotationPage, Annotation or array")
+
+
+class _Sources:
+    """The documents of a batch by source IRI, made the first time a source is named."""
+
+    def __init__(self, documents: dict, batch: ForeignBatch, texts: Mapping[str, str]):
+        self.documents, self.batch, self.texts = documents, batch, texts
+
+    def get(self, iri: str) -> ForeignDocument:
+        document = self.documents.get(iri)
+        if document is None:
+            name = _last_part(iri)
+            text = self.texts.get(iri, self.texts.get(name))
+            document = self.documents[iri] = ForeignDocument(key=iri, text=text, filename=name if text else "")
+            self.batch.documents.append(document)
+        return document
+
+
+def _last_part(iri: str) -> str:
+    path = urlsplit(iri).path.rstrip("/")
+    return path.rsplit("/", 1)[-1]
+
+
+def _read_item(item: dict, place: str, sources: _Sources, batch: ForeignBatch) -> None:
+    if item.get("motivation") == "linking":
+        batch.refused.append(Refusal("relation not imported", place, "linking annotations point at annotation IRIs "
+                                                                     "of the exporting server; link them in the app"))
+        return
+    bodies = _bodies(item)
+    label = bodies.get("tagging") or bodies.get("")
+    if not label:
+        batch.refused.append(Refusal("no label", place, "no TextualBody with purpose tagging, and no bodyValue"))
+        return
+    if bodies.get("classifying"):
+        label = f"{bodies['classifying']}/{label}"
+    try:
+        attributes = json.loads(bodies["describing"]) if bodies.get("describing") else {}
+    except ValueError:
+        attributes = None
+    if not isinstance(attributes, dict):
+        batch.refused.append(Refusal("malformed attributes", place, "a describing body must be a JSON object"))
+        return
+    targets = item.get("target")
+    targets = targets if isinstance(targets, list) else [targets]
+    if len(targets) != 1:
+        batch.refused.append(Refusal("malformed target", place, f"a tag needs one target, this has {len(targets)}"))
+        return
+    tag = ForeignTag(document="", label=label, where=place, annotator=_creator(item.get("creator")),
+                     attributes=attributes, note=bodies.get("commenting", ""))
+    refusal = _place(tag, targets[0], sources)
+    if refusal:
+        batch.refused.append(refusal)
+    else:
+        batch.tags.append(tag)
+
+
+def _bodies(item: dict) -> dict[str, str]:
+    """Return the text of each body by purpose ("" for a body without one)."""
+    found = {}
+    if isinstance(item.get("bodyValue"), str):
+        found[""] = item["bodyValue"]
+    bodies = item.get("body")
+    for body in bodies if isinstance(bodies, list) else [bodies]:
+        if isinstance(body, dict) and isinstance(body.get("value"), str):
+            purpose = body.get("purpose") if isinstance(body.get("purpose"), str) else ""
+            found.setdefault(purpose, body["value"])
+    return found
+
+
+def _creator(creator) -> str:
+    if isinstance(creator, list) and creator:
+        creator = creator[0]
+    if isinstance(creator, dict):
+        for field in ("nickname", "name", "id"):
+            if isinstance(creator.get(field), str):
+                return creator[field]
+    return creator if isinstance(creator, str) else ""
+
+
+def _place(tag: ForeignTag, target, sources: _Sources) -> Refusal | None:
+    """Fill the tag's document and offsets from a target; return a Refusal when it cannot be placed."""
+    if isinstance(target, str):
+        tag.document, tag.scope = sources.get(target).key, "document"
+        return None
+    if not isinstance(target, dict) or not isinstance(target.get("source"), str):
+        return Refusal("malformed target", tag.where, "a target needs a source IRI")
+    document = sources.get(target["source"])
+    tag.document = document.key
+    selectors = target.get("selector")
+    selectors = selectors if isinstance(selectors, list) else [] if selectors is None else [selectors]
+    by_type = {selector.get("type"): selector for selector in selectors if isinstance(selector, dict)}
+    unknown = [str(kind) for kind in by_type if kind not in ("TextPositionSelector", "TextQuoteSelector")]
+    if unknown or len(by_type) != len(selectors):
+        return Refusal("unsupported selector", tag.where, f"only TextPositionSelector and TextQuoteSelector are "
+                                                          f"read: {', '.join(unknown) or 'not an object'}")
+    if not by_type:
+        tag.scope = "document"
+        return None
+    position, quote = by_type.get("TextPositionSelector"), by_type.get("TextQuoteSelector")
+    if quote is not None and not isinstance(quote.get("exact"), str):
+        return Refusal("malformed selector", tag.where, "a TextQuoteSelector needs exact text")
+    if position is not None:
+        if not (is_offset(position.get("start")) and is_offset(position.get("end"))):
+            return Refusal("malformed selector", tag.where, "a TextPositionSelector needs integer start and end")
+        tag.start, tag.end = position["start"], position["end"]
+        tag.quote = quote["exact"] if quote is not None else None
+        return None
+    return _find_quote(tag, quote, document.text)
+
+
+def _find_quote(tag: ForeignTag, quote: dict, text: str | None) -> Refusal | None:
+    """Place a tag by its quote alone: exact, with prefix before and suffix after, at exactly one place."""
+    if text is None:
+        return Refusal("article text needed", tag.where, "a TextQuoteSelector alone is found in the article text; "
+                                                         "give the article file for this source")
+    exact = quote["exact"]
+    prefix = quote.get("prefix") if isinstance(quote.get("prefix"), str) else ""
+    suffix = quote.get("suffix") if isinstance(quote.get("suffix"), str) else ""
+    places = []
+    start = text.find(exact) if exact else -1
+    while start >= 0 and len(places) < 2:
+        end = start + len(exact)
+        if text.endswith(prefix, 0, start) and text.startswith(suffix, end):
+            places.append(start)
+        start = text.find(exact, start + 1)
+    if len(places) != 1:
+        if places:
+            return Refusal("quote is ambiguous", tag.where, f"{exact[:60]!r} with its prefix and suffix is at more "
+                                                            "than one place in the text")
+        return Refusal("quote not found", tag.where, f"{exact[:60]!r} with its prefix and suffix is not in the text")
+    tag.start, tag.end, tag.quote = places[0], places[0] + len(exact), exact
+    return None
