@@ -182,6 +182,8 @@ def _check_attributes(annotation, layer, errors):
         problem = _attribute_problem(declared, value)
         if problem:
             errors[f"attributes.{name}"] = problem
+    if annotation.import_source:
+        return  # an imported tag: an attribute its dataset never had is "imported, attribute not given"
     for name, declared in spec.items():
         required = declared.get("required") or annotation.label.key in declared.get("required_for", [])
         if required and attributes.get(name) in (None, ""):
