@@ -106,17 +106,17 @@ def test_labelstudio_export_gives_annotations_predictions_choices_and_notes():
     assert batch.source == "labelstudio"
     assert [(d.key, d.title) for d in batch.documents] == [("101", "Lifeline"), ("102", "")]
     assert spans(batch) == [
-        ("101", "label/Loaded_Language", "lifeline", "3"),
-        ("101", "label/Name_Calling-Labeling", "rogue regimes", "3"),
-        ("101", "label/Exaggeration-Minimisation", "reckless gamble", "tagger-v2"),
-        ("101", "label/Place_Name", "Caracas", "tagger-v2"),
-        ("102", "label/Exaggeration-Minimisation", "routine", "3"),
-        ("102", "label/Loaded_Language", "routine", "3"),
+        ("101", "Loaded_Language", "lifeline", "3"),  # technique strings name themselves
+        ("101", "Name_Calling-Labeling", "rogue regimes", "3"),
+        ("101", "Exaggeration-Minimisation", "reckless gamble", "tagger-v2"),
+        ("101", "label/Place_Name", "Caracas", "tagger-v2"),  # other values are named with their control
+        ("102", "Exaggeration-Minimisation", "routine", "3"),
+        ("102", "Loaded_Language", "routine", "3"),
     ]
     located = [tag for tag in batch.tags if tag.start is not None]
     assert [tag.quote for tag in located] == [text for _, _, text, _ in spans(batch)]
     notes = {tag.label: tag.note for tag in batch.tags if tag.note}
-    assert notes == {"label/Name_Calling-Labeling": "labels both states"}
+    assert notes == {"Name_Calling-Labeling": "labels both states"}
     choices = [(tag.label, tag.scope, tag.annotator) for tag in batch.tags if tag.scope == "document"]
     assert choices == [("article_frame/external_relations", "document", "3")]
     assert batch.refused == []  # the cancelled annotation is passed over
@@ -172,7 +172,7 @@ SOURCE7 = "https://news.example.org/articles/article7.txt"
 
 def test_w3c_quote_selectors_are_found_in_the_article_text_given_by_file_name():
     text = (DATA / "article7.txt").read_text()
-    batch = read_w3c([sample("w3c_quotes.jsonld")], texts={"article7.txt": text})
+    batch = read_w3c([sample("w3c_quotes.jsonld"), sample("article7.txt")])
     assert [(d.key, d.filename, d.text == text) for d in batch.documents] == [(SOURCE7, "article7.txt", True)]
     assert spans(batch) == [
         (SOURCE7, "Loaded_Language", "lifeline", "kim"),
@@ -191,7 +191,7 @@ def test_w3c_quote_without_the_article_text_is_refused_and_positions_are_kept():
              _annotation("bold", [{"type": "TextQuoteSelector", "exact": "bold"},
                                   {"type": "TextPositionSelector", "start": 4, "end": 8}])]
     batch = read_w3c([File("a.json", json.dumps(items).encode())])
-    assert batch.documents[0].text is None
+    assert (batch.documents[0].text, batch.documents[0].external_id) == (None, SOURCE7)
     assert [(tag.label, tag.start, tag.end, tag.quote) for tag in batch.tags] == [("loaded/bold", 4, 8, "bold")]
     assert reasons(batch) == ["article text needed"]
 
@@ -203,7 +203,7 @@ def test_w3c_bodies_give_label_layer_attributes_note_and_document_targets():
                      {"type": "TextualBody", "purpose": "commenting", "value": "US reasons absent"}]
     item["target"] = {"source": "http://testserver/api/documents/3/"}
     page = {"type": "AnnotationPage", "items": [item, {**_annotation("x", None), "motivation": "linking"}]}
-    batch = read_w3c([File("p.json", json.dumps(page).encode())], texts={"3": "Some text."})
+    batch = read_w3c([File("p.json", json.dumps(page).encode()), File("3.txt", b"Some text.")])
     [tag] = batch.tags
     assert (tag.label, tag.scope, tag.attributes, tag.note) == (
         "loaded/flag", "document", {"stakeholder": "us_government"}, "US reasons absent")
@@ -228,3 +228,182 @@ def _annotation(label, selector):
             "body": [{"type": "TextualBody", "purpose": "tagging", "value": label},
                      {"type": "TextualBody", "purpose": "classifying", "value": "loaded"}],
             "target": target}
+
+
+# Through the loader: round trips and hand-written samples, on the real database
+
+ARTICLE = (
+    "Lifeline to Caracas\n\n"
+    "Fans cheered 🎉 and 𝔘 wrote: Iran sent a bold lifeline to Caracas. Critics called it a reckless gamble.\n\n"
+    "Officials said the shipment was routine. Nobody asked the drivers."
+)
+
+
+def tag(project, document, annotator, label, words, *, layer="loaded_language", key="loaded_language", through=None,
+        **fields):
+    """Make a span tag over words (through `through`, when it runs into the next sentences) as annotator."""
+    from annotate.spans import place_span
+    from tests.api_helpers import create_tag
+
+    start = document.text.index(words)
+    end = document.text.index(through) + len(through) if through else start + len(words)
+    segment, first, last = place_span(list(document.segments.order_by("index")), start, end, len(document.text))
+    attributes = fields.pop("attributes", {"polarity": "negative"} if layer == "loaded_language" else {})
+    return create_tag(project=project, document=document, segment=segment, annotator=annotator,
+                      label=label(layer, key), start=first, end=last, quote=document.text[start:end],
+                      attributes=attributes, **fields)
+
+
+@pytest.fixture
+def source(project, cast, label):
+    """A project with spans after an emoji, by two annotators, a sentence label and an anchored document label."""
+    from annotate.importing import import_article
+    from tests.api_helpers import create_tag
+
+    document = import_article(project=project, name="lifeline.txt", raw=ARTICLE.encode()).document
+    ann1, ann2 = cast["ann1"], cast["ann2"]
+    tag(project, document, ann1, label, "bold lifeline", attributes={"polarity": "positive", "target": "Iran"})
+    tag(project, document, ann2, label, "lifeline", note="a loaded metaphor")
+    tag(project, document, ann1, label, "reckless gamble", key="exaggeration_minimisation")
+    tag(project, document, ann2, label, "Officials", layer="attribution", key="source")
+    bold = document.segments.get(text__contains="bold lifeline")
+    create_tag(project=project, document=document, segment=bold, annotator=ann1,
+               label=label("framing", "external_relations"))
+    create_tag(project=project, document=document, segment=bold, annotator=ann2,
+               label=label("missing_perspectives", "independent_expert_missing"),
+               attributes={"stakeholder": "independent_analysts"}, note="Who counted?")
+    return document
+
+
+def fresh_project(codebook, cast, slug="copy"):
+    from annotate.models import Project
+
+    copy = Project.objects.create(slug=slug, name="Copy", codebook=codebook)
+    for name, role in (("manager", "manager"), ("ann1", "annotator"), ("ann2", "annotator")):
+        copy.memberships.create(user=cast[name], role=role)
+    return copy
+
+
+def export_of(project, fmt, user):
+    from tests.api_helpers import client_for
+
+    response = client_for(user).get(f"/api/projects/{project.pk}/export/?format={fmt}")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def import_into(project, fmt, files, user, **options):
+    from annotate.interchange.inputs import InputFile
+    from annotate.interchange.load import import_files
+
+    files = [InputFile(name, data) for name, data in files]
+    return import_files(project=project, format_key=fmt, files=files, user=user, **options)
+
+
+def saved_tags(project):
+    """Return every tag of a project as (label, document offsets, quote, annotator, note, anchor), sorted."""
+    from annotate.models import Annotation
+
+    rows = []
+    for a in Annotation.objects.filter(project=project).select_related("label__layer", "segment", "annotator"):
+        offsets = (a.segment.start + a.start, a.segment.start + a.end) if a.start is not None else None
+        anchor = (a.segment.start, a.segment.end) if a.segment_id else None
+        rows.append((f"{a.label.layer.key}/{a.label.key}", offsets, a.quote, a.annotator.username, a.note, anchor))
+    return sorted(rows, key=repr)
+
+
+def test_doccano_round_trip_keeps_spans_after_an_emoji(project, codebook, cast, source):
+    first = export_of(project, "doccano", cast["manager"])
+    copy = fresh_project(codebook, cast)
+    report = import_into(copy, "doccano", [("export.jsonl", first)], cast["manager"])
+    assert report["result"] == "imported", report
+    assert report["tags"] == {"read": 4, "imported": 4, "skipped": 0, "refused": 0}
+    again = export_of(copy, "doccano", cast["manager"])
+    strip = [({**json.loads(line), "id": None}) for line in (first, again)]
+    assert strip[0] == strip[1]
+    # doccano carries no annotator: the spans are the importing manager's, at the same places
+    spans_of = [row[:3] for row in saved_tags(project) if row[1]]
+    assert sorted(set(spans_of)) == [row[:3] for row in saved_tags(copy)]
+    assert {row[3] for row in saved_tags(copy)} == {"manager"}
+
+
+def test_labelstudio_round_trip_keeps_spans_sentence_and_document_labels_annotators_and_notes(
+        project, codebook, cast, source):
+    first = export_of(project, "labelstudio", cast["manager"])
+    copy = fresh_project(codebook, cast)
+    report = import_into(copy, "labelstudio", [("tasks.json", first)], cast["manager"])
+    assert report["result"] == "imported", report
+    # a choices result has no place: a document label's anchor sentence is not carried
+    unanchored = [(*row[:5], None if row[0].startswith("missing_perspectives/") else row[5])
+                  for row in saved_tags(project)]
+    assert saved_tags(copy) == unanchored
+    assert copy.documents.get().title == source.title
+    assert normal_labelstudio(export_of(copy, "labelstudio", cast["manager"])) == normal_labelstudio(first)
+
+
+def test_w3c_round_trip_with_the_article_file_keeps_everything_it_carries(project, codebook, cast, source):
+    from annotate.models import Annotation
+
+    first = export_of(project, "w3c", cast["manager"])
+    copy = fresh_project(codebook, cast)
+    report = import_into(copy, "w3c", [("export.jsonld", first), (f"{source.pk}.txt", ARTICLE.encode())],
+                         cast["manager"])
+    assert report["result"] == "imported", report
+    assert report["documents"]["created"] == 1
+    assert saved_tags(copy) == saved_tags(project)
+    attributes = sorted(map(repr, Annotation.objects.filter(project=copy).values_list("attributes", flat=True)))
+    assert attributes == sorted(map(repr, Annotation.objects.filter(project=project)
+                                    .values_list("attributes", flat=True)))
+    assert normal_w3c(export_of(copy, "w3c", cast["manager"])) == normal_w3c(first)
+    # the source IRI is the document's external id: a second import of the same file finds it, adds nothing
+    document = copy.documents.get()
+    assert document.external_id == f"http://testserver/api/documents/{source.pk}/"
+    report = import_into(copy, "w3c", [("export.jsonld", first)], cast["manager"])
+    assert (report["result"], report["documents"]["matched"], report["tags"]["skipped"]) == ("imported", 1, 6)
+
+
+def test_span_across_sentences_survives_each_round_trip(project, codebook, cast, label):
+    from django.core.exceptions import ValidationError
+
+    from annotate.importing import import_article
+
+    raw = b"What happened?\nAre they for real? Yes."
+    document = import_article(project=project, name="doubt.txt", raw=raw).document
+    try:
+        tag(project, document, cast["ann1"], label, "happened?", through="for real?", key="doubt_reputation")
+    except ValidationError as error:
+        pytest.skip(f"spans may not yet cross a sentence boundary here (validation of the spans part): {error}")
+    for fmt, name in (("doccano", "x.jsonl"), ("labelstudio", "x.json"), ("w3c", "x.jsonld")):
+        copy = fresh_project(codebook, cast, slug=f"copy-{fmt}")
+        files = [(name, export_of(project, fmt, cast["manager"]))]
+        if fmt == "w3c":
+            files.append((f"{document.pk}.txt", document.text.encode()))
+        report = import_into(copy, fmt, files, cast["manager"])
+        assert report["result"] == "imported", report
+        [row] = saved_tags(copy)
+        assert row[1:3] == ((5, 32), "happened?\nAre they for real?")
+
+
+def normal_labelstudio(raw):
+    """Return the tasks without ids (database ids differ between projects), results in a stable order."""
+    tasks = json.loads(raw)
+    for task in tasks:
+        task["id"] = None
+        for annotation in task["annotations"]:
+            for result in annotation["result"]:
+                result.pop("id")
+            annotation["result"].sort(key=repr)
+        task["annotations"].sort(key=repr)
+    return tasks
+
+
+def normal_w3c(raw):
+    """Return the items without ids, times and sources (they name the exporting project), sorted."""
+    items = json.loads(raw)["first"]["items"]
+    for item in items:
+        for field in ("id", "created", "modified"):
+            item.pop(field)
+        target = item["target"]
+        if isinstance(target, dict):
+            target.pop("source")
+    return sorted(items, key=repr)

@@ -12,10 +12,12 @@ Results:
 - ``labels``: a span ``value: {start, end, text, labels}`` in code points (as
   Label Studio's Text tag counts them); one tag per label, named
   ``<from_name>/<label>`` since a label value belongs to its control (ours
-  are the layer keys, so our own exports map without a mapping file). The
+  are the layer keys, so our own exports map without a mapping file), except
+  a value that names itself: a SemEval-2020 or 2023 technique string, mapped
+  by the built-in tables, or a ``layer/label`` or ``layer:label`` name. The
   region's ``text`` is the quote, checked against the document on import;
   a note travels in the region's ``meta.text``.
-- ``choices``: labels of the whole document, ``<from_name>/<choice>``.
+- ``choices``: labels of the whole document, named as above.
 - ``textarea`` with the id of a region: the region's note.
 - ``relation`` and every other type (ratings, taxonomies, HTML regions) are
   refused with the type named: Label Studio relations link two regions of one
@@ -29,11 +31,14 @@ to an account or left out by name. Cancelled (skipped) annotations carry no
 judgement and are passed over.
 """
 
+from annotate.techniques import SEMEVAL_2020, SEMEVAL_2023
+
 from .jsontext import decode, is_offset, parse
 from .records import ForeignBatch, ForeignDocument, ForeignFormatError, ForeignTag, Refusal
 
 SOURCE = "labelstudio"
 PREDICTION = "prediction"
+TECHNIQUES = frozenset(SEMEVAL_2020 + SEMEVAL_2023)
 
 
 def read_labelstudio(files) -> ForeignBatch:
@@ -170,8 +175,11 @@ def _choices(result: dict, document: ForeignDocument, here: str, annotator: str,
 
 
 def _name(result: dict, label: str) -> str:
+    """Name a label by its control, unless the value names itself: a SemEval technique, or layer/label."""
     control = result.get("from_name")
-    return f"{control}/{label}" if isinstance(control, str) and control else label
+    if label in TECHNIQUES or "/" in label or ":" in label or not isinstance(control, str) or not control:
+        return label
+    return f"{control}/{label}"
 
 
 def _meta_note(result: dict) -> str:

@@ -211,17 +211,32 @@ class _Loader:
             label = self.mapping.resolve(foreign.label, foreign.scope)
         except Unmapped as unmapped:
             raise _Refused(unmapped.reason, foreign.where, unmapped.detail) from None
-        if label.layer.scope != foreign.scope:
+        scope = _scope(foreign, label.layer.scope)
+        if label.layer.scope != scope:
             raise _Refused("label of another scope", foreign.where,
                            f"{foreign.label!r} maps to {label}, a {label.layer.scope} label, for a {foreign.scope} tag")
         annotation = Annotation(project=self.project, document=document, label=label,
                                 annotator=self._annotator(foreign.annotator), attributes=dict(foreign.attributes),
                                 note=foreign.note, import_source=self.source, import_file=file_of(foreign.where))
-        if foreign.scope == Layer.Scope.SPAN:
+        if scope == Layer.Scope.SPAN:
             self._place_span(annotation, foreign, document, segments)
-        elif foreign.scope == Layer.Scope.SEGMENT:
+        elif scope != foreign.scope:
+            self._place_region(annotation, foreign, segments)
+        elif scope == Layer.Scope.SEGMENT:
             self._place_sentence(annotation, foreign, segments)
         return annotation
+
+    def _place_region(self, annotation, foreign, segments):
+        """Put a region over one whole sentence on that sentence: a sentence label, or a document label's anchor."""
+        hit = covered(segments, foreign.start, foreign.end)
+        if len(hit) != 1 or (hit[0].start, hit[0].end) != (foreign.start, foreign.end):
+            raise _Refused("region is not a sentence", foreign.where,
+                           f"{foreign.label!r} labels sentences (or articles, at a sentence): {foreign.start}-"
+                           f"{foreign.end} is not exactly one of the project's sentences")
+        if foreign.quote is not None and foreign.quote != hit[0].text:
+            raise _Refused("quote mismatch", foreign.where, f"the file quotes {foreign.quote[:80]!r}, the sentence "
+                                                            f"at {foreign.start}-{foreign.end} is {hit[0].text[:80]!r}")
+        annotation.segment = hit[0]
 
     def _place_span(self, annotation, foreign, document, segments):
         if foreign.start is None or foreign.end is None:
@@ -268,6 +283,15 @@ class _Loader:
             existing[key] -= 1
             return True
         return False
+
+
+def _scope(foreign, layer_scope):
+    """Return the scope a tag is read as: formats that mark only regions (Label Studio, W3C) write a sentence
+    label, or a document label's anchor sentence, as a region over exactly that sentence."""
+    if foreign.scope == Layer.Scope.SPAN and foreign.start is not None and layer_scope in (
+            Layer.Scope.SEGMENT, Layer.Scope.DOCUMENT):
+        return layer_scope
+    return foreign.scope
 
 
 class _Refused(Exception):

@@ -18,10 +18,13 @@ the article text, so it needs the text (``texts``, below): found nowhere, or
 at more than one place with the given prefix and suffix, it is refused. A
 target with no selector is a label of the whole article.
 
-A W3C file carries no article text. ``texts`` maps a source to its text: by
-the full IRI, or by the IRI's last path part (``article7.txt``, or ``7`` for
-our ``…/api/documents/7/``), so article files can be given by name. A source
-with no text is a document the project must already hold; its key is the IRI.
+A W3C file carries no article text. Article files given with it (``*.txt``,
+``*.md``) are matched to a source by the IRI's last path part
+(``article7.txt`` for ``…/articles/article7.txt``, or ``7`` for our
+``…/api/documents/7/``, so a file may be named ``7.txt``); the source IRI becomes
+the document's external id. A source without a file must be a document the
+project already holds under that external id (an earlier import of the same
+collection); a quote alone cannot be placed without the text.
 Linking annotations (our relations) are refused: their ends are annotation
 IRIs of another server, and the roles are a body of ours, so they are not
 carried back.
@@ -29,6 +32,7 @@ carried back.
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .jsontext import decode, is_offset, parse
@@ -36,20 +40,38 @@ from .records import ForeignBatch, ForeignDocument, ForeignFormatError, ForeignT
 
 SOURCE = "w3c"
 CONTAINERS = ("AnnotationCollection", "AnnotationPage")
+ARTICLE_SUFFIXES = (".txt", ".md")  # as annotate.importing reads them
+EXTERNAL_ID_LENGTH = 200  # Document.external_id
 
 
-def read_w3c(files, *, texts: Mapping[str, str] | None = None) -> ForeignBatch:
-    """Return the documents and tags of W3C Web Annotation files; an item that is not an Annotation stops it all."""
+def read_w3c(files) -> ForeignBatch:
+    """Return the documents and tags of W3C Web Annotation files; an item that is not an Annotation stops it all.
+
+    Files named ``*.txt`` or ``*.md`` among them are article texts, found by name (see above).
+    """
     batch = ForeignBatch(source=SOURCE)
     documents: dict[str, ForeignDocument] = {}
+    texts = {Path(file.name).name: decode(file.data, file.name) for file in files if is_article(file.name)}
     for file in files:
+        if is_article(file.name):
+            continue
         value = parse(decode(file.data, file.name), file.name)
         for number, item in enumerate(_items(value, file.name), start=1):
             place = f"{file.name}:item {number}"
             if not isinstance(item, dict) or "Annotation" not in _types(item):
                 raise ForeignFormatError(f"{place}: expected an object of type Annotation")
-            _read_item(item, place, _Sources(documents, batch, texts or {}), batch)
+            _read_item(item, place, _Sources(documents, batch, texts), batch)
     return batch
+
+
+def is_article(name: str) -> bool:
+    """Tell an article text from an annotation file by its name."""
+    return name.lower().endswith(ARTICLE_SUFFIXES)
+
+
+def accepts(file) -> bool:
+    """Whether a file found in a directory belongs to a W3C import: annotation JSON(-LD) or an article text."""
+    return is_article(file.name) or file.name.lower().endswith((".json", ".jsonld"))
 
 
 def _types(value: dict) -> list:
@@ -80,15 +102,18 @@ def _items(value, filename: str) -> list:
 class _Sources:
     """The documents of a batch by source IRI, made the first time a source is named."""
 
-    def __init__(self, documents: dict, batch: ForeignBatch, texts: Mapping[str, str]):
+    def __init__(self, documents: dict, batch: ForeignBatch, texts: Mapping[str, str]):  # texts by file name
         self.documents, self.batch, self.texts = documents, batch, texts
 
     def get(self, iri: str) -> ForeignDocument:
         document = self.documents.get(iri)
         if document is None:
             name = _last_part(iri)
-            text = self.texts.get(iri, self.texts.get(name))
-            document = self.documents[iri] = ForeignDocument(key=iri, text=text, filename=name if text else "")
+            filename = next((f for f in (name, f"{name}.txt", f"{name}.md") if f in self.texts), "")
+            document = self.documents[iri] = ForeignDocument(
+                key=iri, text=self.texts.get(filename), filename=filename,
+                external_id=iri if len(iri) <= EXTERNAL_ID_LENGTH else "",
+            )
             self.batch.documents.append(document)
         return document
 
