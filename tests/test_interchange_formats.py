@@ -115,8 +115,10 @@ def test_labelstudio_export_gives_annotations_predictions_choices_and_notes():
     ]
     located = [tag for tag in batch.tags if tag.start is not None]
     assert [tag.quote for tag in located] == [text for _, _, text, _ in spans(batch)]
-    notes = {tag.label: tag.note for tag in batch.tags if tag.note}
-    assert notes == {"Name_Calling-Labeling": "labels both states"}
+    notes = [(tag.label, tag.note) for tag in batch.tags if tag.note]
+    assert notes == [("Name_Calling-Labeling", "labels both states"),
+                     ("Exaggeration-Minimisation", "prediction of tagger-v2"),
+                     ("label/Place_Name", "prediction of tagger-v2")]
     choices = [(tag.label, tag.scope, tag.annotator) for tag in batch.tags if tag.scope == "document"]
     assert choices == [("article_frame/external_relations", "document", "3")]
     assert batch.refused == []  # the cancelled annotation is passed over
@@ -407,3 +409,109 @@ def normal_w3c(raw):
         if isinstance(target, dict):
             target.pop("source")
     return sorted(items, key=repr)
+
+
+def sample_files(*names):
+    return [(name, (DATA / name).read_bytes()) for name in names]
+
+
+def test_doccano_entities_sample_is_all_or_nothing_and_partial_keeps_the_rest(project, cast):
+    from annotate.models import Annotation
+
+    report = import_into(project, "doccano", sample_files("doccano_entities.jsonl"), cast["manager"])
+    assert (report["result"], report["saved"]) == ("refused: nothing saved", False)
+    assert report["refused_by_reason"] == {"relation not imported": {"count": 1, "examples": [
+        {"where": "doccano_entities.jsonl:3", "detail": "doccano relation 'attributed_to' does not say which end "
+                                                        "is the content and which the source"}]}}
+    assert not Annotation.objects.exists() and not project.documents.exists()
+    report = import_into(project, "doccano", sample_files("doccano_entities.jsonl"), cast["manager"], partial=True,
+                         annotator="doccano-gold")
+    assert report["result"] == "imported in part"
+    assert report["tags"] == {"read": 9, "imported": 8, "skipped": 0, "refused": 1}
+    assert report["imported_by_label"] == {
+        "attribution:content": 1, "attribution:cue": 1, "attribution:source": 1,
+        "loaded_language:loaded_language": 3, "loaded_language:name_calling": 1,
+        "loaded_language:slanted_word_choice": 1,
+    }
+    bold = Annotation.objects.get(quote="bold move")
+    assert (bold.annotator.username, bold.import_source, bold.import_file) == (
+        "doccano-gold", "doccano", "doccano_entities.jsonl")
+
+
+def test_doccano_labels_sample_imports_spans_and_a_document_label(project, cast):
+    from annotate.models import Annotation
+
+    report = import_into(project, "doccano", sample_files("doccano_labels.jsonl"), cast["manager"])
+    assert report["result"] == "imported", report
+    assert report["imported_by_label"] == {"loaded_language:exaggeration_minimisation": 1,
+                                           "missing_perspectives:counter_perspective_missing": 1}
+    document_label = Annotation.objects.get(label__layer__key="missing_perspectives")
+    assert (document_label.segment_id, document_label.start) == (None, None)
+
+
+def test_labelstudio_sample_with_one_unknown_label_saves_nothing_and_names_it(project, cast):
+    from annotate.models import Annotation
+
+    report = import_into(project, "labelstudio", sample_files("labelstudio_export.json"), cast["manager"])
+    assert report["saved"] is False
+    assert list(report["refused_by_reason"]) == ["unknown label"]
+    [example] = report["refused_by_reason"]["unknown label"]["examples"]
+    assert example["where"] == "labelstudio_export.json:item 1 prediction 1 result 2"
+    assert "'label/Place_Name'" in example["detail"]
+    assert not Annotation.objects.exists()
+
+
+def test_labelstudio_sample_with_a_mapping_imports_annotations_and_marked_predictions(project, cast):
+    from annotate.models import Annotation
+
+    mapping = json.dumps({"label/Place_Name": None}).encode()
+    report = import_into(project, "labelstudio", sample_files("labelstudio_export.json"), cast["manager"],
+                         mapping=mapping, partial=True)
+    assert report["tags"] == {"read": 7, "imported": 6, "skipped": 0, "refused": 1}
+    assert list(report["refused_by_reason"]) == ["dropped by mapping"]
+    predicted = Annotation.objects.get(quote="reckless gamble")
+    assert (predicted.label.key, predicted.note) == ("exaggeration_minimisation", "prediction of tagger-v2")
+    note = Annotation.objects.get(quote="rogue regimes").note
+    assert note == "labels both states"
+    frame = Annotation.objects.get(label__layer__key="article_frame")
+    assert (frame.label.key, frame.segment_id) == ("external_relations", None)
+
+
+def test_w3c_quote_only_sample_places_what_it_can_find_exactly_once(project, cast):
+    from annotate.models import Annotation
+
+    files = sample_files("w3c_quotes.jsonld", "article7.txt")
+    report = import_into(project, "w3c", files, cast["manager"])
+    assert report["saved"] is False
+    assert {reason: entry["count"] for reason, entry in report["refused_by_reason"].items()} == {
+        "quote is ambiguous": 1, "quote not found": 1}
+    report = import_into(project, "w3c", files, cast["manager"], partial=True)
+    assert report["tags"] == {"read": 5, "imported": 3, "skipped": 0, "refused": 2}
+    document = project.documents.get()
+    assert (document.filename, document.external_id) == ("article7.txt", SOURCE7)
+    assert sorted(Annotation.objects.values_list("quote", "label__key")) == [
+        ("lifeline", "loaded_language"), ("officials said", "appeal_to_authority"),
+        ("rogue regimes", "name_calling")]
+
+
+def test_w3c_source_the_project_lacks_without_its_article_file_is_refused(project, cast):
+    report = import_into(project, "w3c", sample_files("w3c_quotes.jsonld"), cast["manager"], partial=True)
+    assert report["documents"]["refused"] == 1
+    assert report["refused_by_reason"]["unknown document"]["count"] == 1
+    assert report["tags"]["imported"] == 0
+
+
+@pytest.mark.parametrize("fmt, name, content, message", [
+    ("doccano", "bad.jsonl", b'{"id": 1, "text": "ok"}\n{"id": 2,', "bad.jsonl: line 2: not JSON"),
+    ("labelstudio", "bad.json", b'[{"id": 1, "data": {"n": 1}}]', "bad.json:item 1: data holds no text"),
+    ("w3c", "bad.jsonld", b'{"type": "AnnotationPage", "items": [{"type": "Note"}]}',
+     "bad.jsonld:item 1: expected an object of type Annotation"),
+])  # fmt: skip
+def test_malformed_file_is_an_option_error_naming_file_and_place(project, cast, fmt, name, content, message):
+    from annotate.interchange.report import ImportOptionError
+    from annotate.models import Document
+
+    with pytest.raises(ImportOptionError, match=message) as error:
+        import_into(project, fmt, [(name, content)], cast["manager"])
+    assert error.value.field == "files"
+    assert not Document.objects.exists()

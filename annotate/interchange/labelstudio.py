@@ -26,9 +26,11 @@ Results:
 Who made a tag: our writer's ``annotator`` (a username), else ``completed_by``
 (a member's email when the export expands it, else the member id as text).
 Predictions are read as well, each as the tags of an annotator named after
-its ``model_version`` ("prediction" when it has none), so they can be mapped
-to an account or left out by name. Cancelled (skipped) annotations carry no
-judgement and are passed over.
+its ``model_version`` ("prediction" when it has none), which a dataset
+account of that name receives, and with a note that begins "prediction of
+<model_version>", so they stay apart from people's tags whoever they are
+imported as. Cancelled (skipped) annotations carry no judgement and are
+passed over.
 """
 
 from annotate.techniques import SEMEVAL_2020, SEMEVAL_2023
@@ -88,8 +90,12 @@ def _read_task(task: dict, document: ForeignDocument, place: str, batch: Foreign
                 raise ForeignFormatError(f"{where}: expected an object with a result list")
             if group.get("was_cancelled"):
                 continue
+            made = len(batch.tags)
             annotator = _annotator(group) if kind == "annotations" else _model(group)
             _read_results(group.get("result", []), document, where, annotator, batch)
+            if kind == "predictions":
+                for tag in batch.tags[made:]:
+                    tag.note = "\n".join(filter(None, [f"prediction of {annotator}", tag.note]))
 
 
 def _annotator(group: dict) -> str:
