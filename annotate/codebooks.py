@@ -8,7 +8,10 @@ from django.db import transaction
 
 from annotate.models import Codebook, Label, Layer
 
-DEFAULT_CODEBOOK = Path(settings.BASE_DIR) / "fixtures" / "codebook-default-v1.json"
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+# Every shipped version stays loadable: projects made with v1 keep it, new ones get the latest.
+SHIPPED_CODEBOOKS = (FIXTURES / "codebook-default-v1.json", FIXTURES / "codebook-default-v2.json")
+DEFAULT_CODEBOOK = SHIPPED_CODEBOOKS[-1]
 LAYER_FIELDS = ("name", "description", "scope", "multiple", "attributes", "relation_endpoints")
 LABEL_FIELDS = ("name", "definition", "example", "color", "hotkey", "technique")
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotate.codebooks import load_codebook_file
+from annotate.codebooks import SHIPPED_CODEBOOKS, load_codebook_file
 from annotate.models import Membership, Project, Source
 
 DEMO_PROJECT = "telesur-iran-venezuela"
@@ -24,7 +24,8 @@ DEMO_GUIDELINES = """\
 Read the whole article once, then tag sentence by sentence.
 
 - **Framing**: every frame a sentence evokes; *No frame* for transitions.
-- **Loaded language**: mark the smallest phrase that carries the charge; say whose voice it is.
+- **Loaded language**: mark the smallest phrase that carries the charge, with its persuasion technique (23, in six
+  groups); say whose voice it is.
 - **Sentence bias**: does the wording take a side?
 - **Attribution**: mark source, cue and content, then link content to source.
 - **Missing perspectives**: at article level, anchored to the sentence where the gap matters most.
@@ -37,7 +38,8 @@ def create_demo(*, reset_passwords=False):
     """Create the demo project with the TeleSUR article and four demo users; return new passwords."""
     from annotate.importing import import_article, read_article
 
-    codebook, _ = load_codebook_file()
+    # Every shipped version is loaded, so a v1 project can be compared with (or moved to) the latest.
+    codebook = [load_codebook_file(path)[0] for path in SHIPPED_CODEBOOKS][-1]
     passwords = {}
     with transaction.atomic():
         Source.objects.update_or_create(

@@ -1,6 +1,7 @@
 """Turn an article file into a Document and its Segments, atomically."""
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC
@@ -17,6 +18,9 @@ ARTICLE_SUFFIXES = (".txt", ".md")
 # Past this, paragraphs are split by the simple rule, so an upload ends well inside gunicorn's 30 s timeout;
 # an ordinary article at the size limit needs about two thirds of it.
 SPLIT_SECONDS = 20
+# SemEval's propaganda corpora name each article file after its id: article111111111.txt.
+SEMEVAL_NAME = re.compile(r"article([0-9]+)")
+EXTERNAL_ID_MAX = Document._meta.get_field("external_id").max_length
 
 
 class ArticleImportError(Exception):
@@ -68,9 +72,25 @@ def read_article(path):
     return path.read_bytes()
 
 
-def import_article(*, project, name, raw, source_name="", user=None):
-    """Import one article into a project in one transaction; a repeated text is reported, not duplicated."""
+def external_id_from_name(name):
+    """Return the collection's id that a file name carries ("111111111" for article111111111.txt), or ""."""
+    found = SEMEVAL_NAME.fullmatch(Path(name).stem)
+    return found.group(1) if found else ""
+
+
+def import_article(*, project, name, raw, source_name="", external_id="", user=None):
+    """Import one article into a project in one transaction; a repeated text is reported, not duplicated.
+
+    The external id (the article's id in its collection) is taken from a SemEval-style file name unless given,
+    so exports can name the article as the collection does.
+    """
     text = decode_article(name, raw)
+    external_id = external_id or external_id_from_name(name)
+    if len(external_id) > EXTERNAL_ID_MAX:
+        raise ArticleImportError(name, f"external id is {len(external_id):,} characters, over {EXTERNAL_ID_MAX}")
+    if not external_id.isprintable():
+        # The id is the first column of tab-separated exports: a tab or line break there would break the file.
+        raise ArticleImportError(name, "external id must be printable characters on one line, without tabs")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     existing = Document.objects.filter(project=project, text_sha256=digest).first()
     if existing is not None:
@@ -102,6 +122,7 @@ def import_article(*, project, name, raw, source_name="", user=None):
             published_at=published_at,
             url=article.url,
             filename=Path(name).name[:255],
+            external_id=external_id,
             text=text,
             text_sha256=digest,
             import_warnings=article.warnings,

@@ -372,6 +372,7 @@ class _Restorer:
             url=item.text("url", field=_field(Document, "url"), default=""),
             language=item.text("language", field=_field(Document, "language"), default="en", blank=False),
             filename=item.text("filename", field=_field(Document, "filename"), default=""),
+            external_id=item.text("external_id", field=_field(Document, "external_id"), default=""),
         )
         Segment.objects.bulk_create(Segment(document=document, **fields) for fields in segments)
         return document

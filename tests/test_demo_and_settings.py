@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annotate.codebooks import CodebookError, load_codebook, load_codebook_file
+from annotate.codebooks import DEFAULT_CODEBOOK, CodebookError, load_codebook, load_codebook_file
 from annotate.models import Codebook, Label, Layer, Membership, Project
 from tests.conftest import ROOT
 
@@ -33,11 +33,11 @@ def test_loading_the_same_codebook_again_reuses_it(codebook):
 
 
 def test_a_changed_codebook_needs_a_new_version(codebook):
-    data = json.loads((ROOT / "fixtures" / "codebook-default-v1.json").read_text())
+    data = json.loads(DEFAULT_CODEBOOK.read_text())
     data["layers"][0]["labels"].pop()
     with pytest.raises(CodebookError, match="raise the version number"):
         load_codebook(data)
-    data["version"] = 2
+    data["version"] += 1
     assert load_codebook(data)[1] is True
     assert Codebook.objects.count() == 2
 

@@ -237,11 +237,12 @@ def test_restore_with_another_codebook_saves_nothing(reviewer, project, codebook
     data = json.loads((codebook_path := __import__("annotate.codebooks", fromlist=["x"]).DEFAULT_CODEBOOK)
                       .read_text())
     assert codebook_path.exists()
-    data["version"] = 2
+    data["version"] += 1
     other = Project.objects.create(slug="v2", name="V2", codebook=load_codebook(data)[0])
     other.memberships.create(user=cast["manager"], role="manager")
     before = Annotation.objects.count()
-    with pytest.raises(RestoreError, match="does not match this project's codebook 'source-bias-framing' version 2"):
+    with pytest.raises(RestoreError, match=f"does not match this project's codebook 'source-bias-framing' version "
+                                           f"{data['version']}"):
         restore_export(project=other, data=export, user=cast["manager"])
     assert other.documents.count() == 0 and Annotation.objects.count() == before
 

@@ -20,8 +20,10 @@ from annotate.exporting.rows import (
     export_meta,
     select_for_export,
 )
+from annotate.exporting.semeval import TASKS
 from annotate.models import Annotation, Membership, Project
 from annotate.restoring import RestoreError, parse_export, restore_export
+from annotate.techniques import SCHEMES
 
 
 def project_for(request, pk):
@@ -54,6 +56,13 @@ class ExportView(APIView):
             OpenApiParameter("csv_formulas", str, enum=CSV_FORMULAS,
                              description="csv: 'escape' (default) prefixes cells that start with =, +, -, @, tab or "
                                          "CR with a single quote; 'keep' writes them verbatim."),
+            OpenApiParameter("scheme", str, enum=list(SCHEMES),
+                             description="semeval only: the technique names and layout of SemEval-2020 Task 11 "
+                                         "(default) or SemEval-2023 Task 3 subtask 3."),
+            OpenApiParameter("task", str, enum=list(TASKS),
+                             description="semeval, scheme 2020 only: 'tc' technique classification (article, "
+                                         "technique, start, end; default) or 'si' span identification (article, "
+                                         "start, end)."),
         ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
@@ -67,7 +76,8 @@ class ExportView(APIView):
                 project=project, annotations=exportable_annotations(request, project), params=request.query_params
             )
             meta = export_meta(project=project, filters=echo, base_url=request.build_absolute_uri("/"),
-                               csv_formulas=request.query_params.get("csv_formulas", "escape"))
+                               csv_formulas=request.query_params.get("csv_formulas", "escape"), fmt=fmt,
+                               scheme=request.query_params.get("scheme"), task=request.query_params.get("task"))
         except ExportFilterError as error:
             raise ValidationError({field: [problem] for field, problem in error.errors.items()}) from None
         chosen = FORMATS[fmt]

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from annotate import techniques
 from annotate.api.parsers import JSONField
 from annotate.api.permissions import role_in
 from annotate.models import (
@@ -29,9 +30,22 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class LabelSerializer(serializers.ModelSerializer):
+    category = serializers.SerializerMethodField(
+        help_text="The SemEval-2023 category of the label's persuasion technique, or null.")
+    technique_2020 = serializers.SerializerMethodField(
+        help_text="The technique's SemEval-2020 Task 11 name, or null where that task did not have it.")
+
     class Meta:
         model = Label
-        fields = ["id", "key", "name", "definition", "example", "color", "hotkey", "technique"]
+        fields = ["id", "key", "name", "definition", "example", "color", "hotkey", "technique", "category",
+                  "technique_2020"]
+
+    def get_category(self, label) -> str | None:
+        known = techniques.BY_NAME.get(label.technique)
+        return known.category if known else None
+
+    def get_technique_2020(self, label) -> str | None:
+        return techniques.scheme_name(label.technique, "2020")
 
 
 class LayerSerializer(serializers.ModelSerializer):
@@ -77,7 +91,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = ["id", "project", "title", "standfirst", "author", "source", "published_at", "url", "language",
-                  "filename", "text", "text_sha256", "imported_at", "segment_count", "import_warnings"]
+                  "filename", "external_id", "text", "text_sha256", "imported_at", "segment_count", "import_warnings"]
         read_only_fields = fields
 
 
@@ -94,6 +108,10 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A UTF-8 .txt or .md article.")
     source = serializers.CharField(required=False, allow_blank=True, max_length=200,
                                    help_text="Outlet name; default: the article's 'Source:' line.")
+    external_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text="The article's id in its collection; default: the number in a SemEval-style name article<ID>.txt.",
+    )
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
@@ -124,7 +142,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
                   "start", "end", "quote", "attributes", "note", "relation_content", "relation_source",
                   "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold", "version",
-                  "client_key", "created_at", "modified_at"]
+                  "client_key", "created_at", "modified_at", "import_source", "import_file"]
         read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
 
     def validate(self, data):

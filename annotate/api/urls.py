@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from annotate.api import agreement, annotations, exports, reviews, tokens, views
+from annotate.api import agreement, annotations, exports, imports, reviews, tokens, views
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -16,6 +16,7 @@ router.register("tokens", tokens.ApiTokenViewSet, basename="api-token")
 urlpatterns = [
     path("projects/<int:pk>/export/", exports.ExportView.as_view(), name="project-export"),
     path("projects/<int:pk>/import/", exports.RestoreView.as_view(), name="project-import"),
+    path("projects/<int:pk>/imports/", imports.ImportView.as_view(), name="project-imports"),
     path("projects/<int:pk>/agreement/", agreement.AgreementView.as_view(), name="project-agreement"),
     path("annotations/<int:pk>/review/", reviews.AnnotationReviewView.as_view(), name="annotation-review"),
     path("reviews/", reviews.BulkReviewView.as_view(), name="reviews"),

@@ -74,7 +74,8 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewset
             try:
                 check_size(file.name, file.size)
                 result = import_article(project=project, name=file.name, raw=file.read(),
-                                        source_name=upload.validated_data.get("source", ""), user=request.user)
+                                        source_name=upload.validated_data.get("source", ""),
+                                        external_id=upload.validated_data.get("external_id", ""), user=request.user)
             except ArticleImportError as error:
                 raise ValidationError({"file": [str(error)]}) from None
             if not result.created:

@@ -26,6 +26,7 @@ class ExportDocument(TypedDict):
     url: str
     language: str
     filename: str  # the name of the file the article was imported from, "" if none
+    external_id: str  # the article's id in its collection (SemEval: 111 for article111.txt), "" if none
     text_sha256: str
     text: str  # the canonical text that every doc_start/doc_end points into
 
@@ -110,6 +111,8 @@ class ExportLabel(TypedDict):
     definition: str
     color: str  # "#rrggbb"
     technique: str | None
+    category: NotRequired[str | None]  # the technique's SemEval-2023 category (annotate/techniques.py)
+    technique_2020: NotRequired[str | None]  # its SemEval-2020 Task 11 name, None where that task lacked it
 
 
 class ExportLayer(TypedDict):
@@ -132,4 +135,5 @@ class ExportMeta(TypedDict):
     filters: dict  # the filters applied, echoed into the export
     generated_at: str  # ISO 8601
     base_url: str  # absolute URL prefix for ids in linked-data formats, e.g. "http://127.0.0.1:8000"
+    semeval: NotRequired[dict]  # semeval only: {"scheme": "2020" | "2023", "task": "si" | "tc" | None}
     csv_formulas: NotRequired[str]  # "escape" (default): prefix formula-leading CSV cells with '; "keep": verbatim

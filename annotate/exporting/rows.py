@@ -17,7 +17,9 @@ from django.db import connections
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from annotate import techniques
 from annotate.codebooks import export_codebook
+from annotate.exporting.semeval import SemevalOptionError, semeval_options
 from annotate.models import Annotation, Label, Layer, Segment, SegmentComment, SegmentProgress
 from annotate.validation import text_problem
 
@@ -115,7 +117,8 @@ def document_record(document):
         "source": {"name": source.name, "country": source.country, "funding_note": source.funding_note,
                    "url": source.url} if source else None,
         "published_at": _iso(document.published_at), "url": document.url, "language": document.language,
-        "filename": document.filename, "text_sha256": document.text_sha256, "text": document.text,
+        "filename": document.filename, "external_id": document.external_id, "text_sha256": document.text_sha256,
+        "text": document.text,
     }
 
 
@@ -178,18 +181,38 @@ def export_blocks(*, documents, annotations):
         }
 
 
-def export_meta(*, project, filters, base_url, csv_formulas="escape"):
-    """Return the metadata that heads every export."""
+def export_meta(*, project, filters, base_url, csv_formulas="escape", fmt="json", scheme=None, task=None):
+    """Return the metadata that heads every export; scheme and task belong to the semeval format only."""
     if csv_formulas not in CSV_FORMULAS:
         raise ExportFilterError({"csv_formulas": f"{csv_formulas!r} is not one of: {', '.join(CSV_FORMULAS)}"})
-    return {
+    meta = {
         "csv_formulas": csv_formulas,
         "project": {"id": project.pk, "slug": project.slug, "name": project.name},
-        "codebook": export_codebook(project.codebook),
+        "codebook": with_techniques(export_codebook(project.codebook)),
         "filters": filters,
         "generated_at": datetime.now(UTC).isoformat(),
         "base_url": base_url.rstrip("/"),
     }
+    given = {name: value for name, value in (("scheme", scheme), ("task", task)) if value is not None}
+    if fmt != "semeval":
+        if given:
+            raise ExportFilterError({name: f"only for format semeval, not {fmt}" for name in given})
+        return meta
+    try:
+        meta["semeval"] = semeval_options(**given)
+    except SemevalOptionError as error:
+        raise ExportFilterError(error.errors) from None
+    return meta
+
+
+def with_techniques(codebook):
+    """Add each label's technique category and SemEval-2020 name, read from the one inventory table."""
+    for layer in codebook["layers"]:
+        for label in layer["labels"]:
+            known = techniques.BY_NAME.get(label["technique"])
+            label["category"] = known.category if known else None
+            label["technique_2020"] = known.semeval2020 if known else None
+    return codebook
 
 
 EXPORT_STATUSES = [*Annotation.Status.values, "gold"]

@@ -1,31 +1,91 @@
-"""Write SemEval-2020 Task 11 technique spans, as its scorer reads them.
+"""Write persuasion-technique spans in the layouts the official SemEval scorers read.
 
-Tab-separated, no header, one line a span:
-``document_id<TAB>technique<TAB>start<TAB>end``, with offsets in code points
-of the document text (pair the file with the ``text`` of each document in the
-``json`` export). Only span annotations of the ``loaded_language`` layer whose
-label maps to a technique are written; ``slanted_word_choice`` comes out as
-``Loaded_Language``, as the codebook maps it.
+Tab-separated, no header, one line a span, offsets in code points of the
+document text (``text[start:end]`` is the span; a span may run across
+sentences). The first column is the article id: the document's external id
+(SemEval's ``111111111`` of ``article111111111.txt``) when it has one, its
+database id otherwise. Two schemes and their layouts:
+
+- ``scheme=2020`` (SemEval-2020 Task 11), ``task=si`` (span identification):
+  ``article_id<TAB>start<TAB>end``, every technique span;
+- ``scheme=2020``, ``task=tc`` (technique classification, the default):
+  ``article_id<TAB>technique<TAB>start<TAB>end`` with the 2020 class name
+  (``Name_Calling,Labeling``, ``Flag-Waving``, ...);
+- ``scheme=2023`` (SemEval-2023 Task 3, subtask 3 span files): the same four
+  columns with the 2023 string (``Name_Calling-Labeling``, ...).
+
+Which annotations: every span annotation whose label maps to a technique of
+the inventory in ``annotate/techniques.py``, in any span layer. A technique
+with no name in the chosen scheme is left out of that scheme's technique file:
+the six that SemEval-2020 did not have (Appeal_to_Hypocrisy,
+Questioning_the_Reputation, Appeal_to_Values, Consequential_Oversimplification,
+Appeal_to_Time, Obfuscation-Vagueness-Confusion) are absent from ``tc``; ``si``
+has no technique column and writes them all. Several 2023 techniques share one
+2020 class (Straw_Man, Red_Herring and Whataboutism are all
+``Whataboutism,Straw_Men,Red_Herring``).
 """
 
 from collections.abc import Iterable, Iterator
 
+from annotate.techniques import BY_NAME, SCHEMES, scheme_name
+
 from .common import doc_offsets, skip
 from .records import DocumentBlock, ExportMeta
 
-LAYER = "loaded_language"
+TASKS = ("si", "tc")  # SemEval-2020 Task 11's two subtasks; SemEval-2023 Task 3 subtask 3 has one span layout
+DEFAULTS = {"scheme": "2020", "task": "tc"}
+
+
+class SemevalOptionError(ValueError):
+    """An option of the semeval export that is not valid; .errors maps the option to the problem."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in errors.items()))
+
+
+def semeval_options(*, scheme=None, task=None):
+    """Return the checked {"scheme", "task"} of a semeval export (task is None for 2023)."""
+    errors = {}
+    if scheme is not None and scheme not in SCHEMES:
+        errors["scheme"] = f"{scheme!r} is not one of: {', '.join(SCHEMES)}"
+    chosen = scheme or DEFAULTS["scheme"]
+    if task is not None and task not in TASKS:
+        errors["task"] = f"{task!r} is not one of: {', '.join(TASKS)}"
+    elif task is not None and chosen != "2020":
+        errors["task"] = f"only for scheme 2020: SemEval-{chosen} has one span layout"
+    if errors:
+        raise SemevalOptionError(errors)
+    return {"scheme": chosen, "task": (task or DEFAULTS["task"]) if chosen == "2020" else None}
+
+
+def article_id(document) -> str:
+    """Return the id a SemEval file gives an article: the external id if set, else the database id."""
+    return document.get("external_id") or str(document["id"])
+
+
+def _line(article: str, technique: str, start: int, end: int, *, scheme: str, task: str | None) -> str | None:
+    """Return one line in the chosen layout, or None for a technique the scheme does not name."""
+    if task == "si":
+        return f"{article}\t{start}\t{end}\n"
+    name = scheme_name(technique, scheme)
+    return None if name is None else f"{article}\t{name}\t{start}\t{end}\n"
 
 
 def export_semeval(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[bytes]:
     """Stream technique span lines, a chunk per segment that has any."""
+    options = meta.get("semeval") or semeval_options()
     for block in blocks:
-        document_id = block["document"]["id"]
+        article = article_id(block["document"])
         for segment in block["segments"]:
             lines = []
             for a in segment["annotations"]:
-                if a["layer"] == LAYER and a["scope"] == "span" and a["technique"]:
-                    start, end = doc_offsets(a, segment)
-                    lines.append(f"{document_id}\t{a['technique']}\t{start}\t{end}\n")
+                if a["scope"] != "span" or a["technique"] not in BY_NAME:
+                    continue
+                start, end = doc_offsets(a, segment)
+                line = _line(article, a["technique"], start, end, **options)
+                if line is not None:
+                    lines.append(line)
             if lines:
                 yield "".join(lines).encode()
         skip(block["document_annotations"])

@@ -159,7 +159,7 @@ class _Loader:
         name = foreign.filename if foreign.filename.lower().endswith(ARTICLE_SUFFIXES) else "article.txt"
         try:
             document = import_article(project=self.project, name=name, raw=foreign.text.encode("utf-8"),
-                                      user=self.user).document
+                                      external_id=foreign.external_id, user=self.user).document
         except ArticleImportError as error:
             raise _Refused("article cannot be imported", where, error.problem) from None
         if document.text != foreign.text:

@@ -68,18 +68,18 @@ class LabelMap:
                            .order_by("layer__order", "layer_id", "order", "id"))
         self.by_name = {(label.layer.key, label.key): label for label in self.labels}
         self.schemes = (scheme,) if scheme in SCHEMES else ("2023", "2020")
-        self.user_mapping = {name: self._named(target, f"mapping: {name!r}")
+        self.user_mapping = {name: self._named(target, "mapping", f"{name!r} -> ")
                              for name, target in (user_mapping or {}).items()}
         self.span_label = self._named(span_label, "span_label") if span_label else None
 
-    def _named(self, name, field):
+    def _named(self, name, field, prefix=""):
         """Return the label that a "layer:label" (or "layer/label") option names, or raise MappingError."""
         if name is None:
             return None
         label = self.ours(name)
         if label is None:
-            raise MappingError(f"{field}: {name!r} is not a label of this project's codebook (write layer:label)",
-                               field="mapping" if field.startswith("mapping") else field)
+            raise MappingError(f"{prefix}{name!r} is not a label of this project's codebook (write layer:label)",
+                               field=field)
         return label
 
     def ours(self, name):

@@ -5,7 +5,9 @@ from tqdm import tqdm
 
 from annotate.exporting import FORMATS, export
 from annotate.exporting.rows import CSV_FORMULAS, ExportFilterError, export_blocks, export_meta, select_for_export
+from annotate.exporting.semeval import TASKS
 from annotate.models import Annotation, Project, Segment
+from annotate.techniques import SCHEMES
 
 
 class Command(BaseCommand):
@@ -20,9 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--csv-formulas", choices=CSV_FORMULAS, default="escape",
                             help="csv: 'escape' prefixes cells that start with =, +, -, @, tab or CR with a single "
                                  "quote (default); 'keep' writes them verbatim")
+        parser.add_argument("--scheme", choices=SCHEMES,
+                            help="semeval: the technique names and layout of SemEval-2020 Task 11 (default) or "
+                                 "SemEval-2023 Task 3 subtask 3")
+        parser.add_argument("--task", choices=TASKS,
+                            help="semeval, scheme 2020: 'tc' technique classification (default) or 'si' span "
+                                 "identification")
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="prefix for ids in w3c output")
 
-    def handle(self, *, project, fmt, output, base_url, csv_formulas="escape", **options):
+    def handle(self, *, project, fmt, output, base_url, csv_formulas="escape", scheme=None, task=None, **options):
         try:
             project = Project.objects.select_related("codebook").get(slug=project)
         except Project.DoesNotExist:
@@ -32,7 +40,8 @@ class Command(BaseCommand):
             documents, annotations, echo = select_for_export(
                 project=project, annotations=Annotation.objects.all(), params=params
             )
-            meta = export_meta(project=project, filters=echo, base_url=base_url, csv_formulas=csv_formulas)
+            meta = export_meta(project=project, filters=echo, base_url=base_url, csv_formulas=csv_formulas, fmt=fmt,
+                               scheme=scheme, task=task)
         except ExportFilterError as error:
             raise CommandError(str(error)) from None
         total = Segment.objects.filter(document__in=documents).count()
