@@ -383,7 +383,7 @@ def test_span_across_sentences_survives_each_round_trip(project, codebook, cast,
         report = import_into(copy, fmt, files, cast["manager"])
         assert report["result"] == "imported", report
         [row] = saved_tags(copy)
-        assert row[1:3] == ((5, 32), "happened?\nAre they for real?")
+        assert row[1:3] == ((5, 33), "happened?\nAre they for real?")
 
 
 def normal_labelstudio(raw):
