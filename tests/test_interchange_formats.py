@@ -38,7 +38,7 @@ def reasons(batch):
 # doccano
 
 
-def test_doccano_entities_file_gives_documents_spans_in_code_points_and_refuses_the_relation():
+def test_doccano_entities_file_gives_documents_spans_in_code_points_and_a_relation_from_content_to_source():
     batch = read_doccano([sample("doccano_entities.jsonl")])
     assert batch.source == "doccano"
     assert [document.key for document in batch.documents] == ["41", "42", "43"]
@@ -53,7 +53,13 @@ def test_doccano_entities_file_gives_documents_spans_in_code_points_and_refuses_
         ("43", "attribution/content", "the shipment was routine", ""),
     ]
     assert [(tag.start, tag.end) for tag in batch.tags if tag.document == "42"] == [(30, 39), (52, 64)]
-    assert [(r.reason, r.where) for r in batch.refused] == [("relation not imported", "doccano_entities.jsonl:3")]
+    relation = batch.tags[-1]  # after every span
+    assert (relation.document, relation.label, relation.scope, relation.ends) == (
+        "43", "attributed_to", "relation",
+        {"content": "doccano_entities.jsonl:3#8", "source": "doccano_entities.jsonl:3#6"})
+    refs = {tag.ref: tag.label for tag in batch.tags}
+    assert [refs[ref] for ref in relation.ends.values()] == ["attribution/content", "attribution/source"]
+    assert batch.refused == []
 
 
 def test_doccano_label_lists_give_spans_and_document_labels():
@@ -134,19 +140,20 @@ def test_labelstudio_completed_by_email_and_our_annotator_name_are_kept():
     assert spans(batch) == [("5", "layer/x", "words", "bea@example.org"), ("5", "layer/x", "Plain", "ann1")]
 
 
-def test_labelstudio_relations_and_other_result_types_are_refused_by_name():
-    results = [_region("Plain", 0, 5), {"type": "relation", "from_id": "a", "to_id": "b", "labels": []},
+def test_labelstudio_dangling_relations_and_other_result_types_are_refused_by_name():
+    results = [_region("Plain", 0, 5), {"type": "relation", "from_id": "Plain", "to_id": "b", "labels": ["x"]},
                {"type": "rating", "value": {"rating": 3}}, {"type": "labels", "value": {"start": "/p[1]", "end": 3}},
                {"id": "zz", "type": "textarea", "value": {"text": ["orphan"]}}]
     task = [{"id": 1, "data": {"text": "Plain words."}, "annotations": [{"result": results}]}]
     batch = read_labelstudio([File("ls.json", json.dumps(task).encode())])
     assert len(batch.tags) == 1
     assert [(r.reason, r.where) for r in batch.refused] == [
-        ("relation result not imported", "ls.json:item 1 annotation 1 result 2"),
         ("rating result not imported", "ls.json:item 1 annotation 1 result 3"),
         ("not a text region", "ls.json:item 1 annotation 1 result 4"),
+        ("relation not imported", "ls.json:item 1 annotation 1 result 2"),
         ("note without a region", "ls.json:item 1 annotation 1 result 5"),
     ]
+    assert "ids of labels regions of the same annotation" in batch.refused[2].detail
 
 
 @pytest.mark.parametrize("content, message", [
@@ -415,27 +422,39 @@ def sample_files(*names):
     return [(name, (DATA / name).read_bytes()) for name in names]
 
 
-def test_doccano_entities_sample_is_all_or_nothing_and_partial_keeps_the_rest(project, cast):
+def test_doccano_entities_sample_imports_spans_and_the_relation_as_one_dataset_account(project, cast):
     from annotate.models import Annotation
 
-    report = import_into(project, "doccano", sample_files("doccano_entities.jsonl"), cast["manager"])
-    assert (report["result"], report["saved"]) == ("refused: nothing saved", False)
-    assert report["refused_by_reason"] == {"relation not imported": {"count": 1, "examples": [
-        {"where": "doccano_entities.jsonl:3", "detail": "doccano relation 'attributed_to' does not say which end "
-                                                        "is the content and which the source"}]}}
-    assert not Annotation.objects.exists() and not project.documents.exists()
-    report = import_into(project, "doccano", sample_files("doccano_entities.jsonl"), cast["manager"], partial=True,
+    report = import_into(project, "doccano", sample_files("doccano_entities.jsonl"), cast["manager"],
                          annotator="doccano-gold")
-    assert report["result"] == "imported in part"
-    assert report["tags"] == {"read": 9, "imported": 8, "skipped": 0, "refused": 1}
+    assert report["result"] == "imported", report
+    assert report["tags"] == {"read": 9, "imported": 9, "skipped": 0, "refused": 0}
     assert report["imported_by_label"] == {
         "attribution:content": 1, "attribution:cue": 1, "attribution:source": 1,
-        "loaded_language:loaded_language": 3, "loaded_language:name_calling": 1,
-        "loaded_language:slanted_word_choice": 1,
+        "attribution_relation:attributed_to": 1, "loaded_language:loaded_language": 3,
+        "loaded_language:name_calling": 1, "loaded_language:slanted_word_choice": 1,
     }
     bold = Annotation.objects.get(quote="bold move")
     assert (bold.annotator.username, bold.import_source, bold.import_file) == (
         "doccano-gold", "doccano", "doccano_entities.jsonl")
+    relation = Annotation.objects.get(label__key="attributed_to")
+    assert (relation.relation_content.quote, relation.relation_source.quote) == ("the shipment was routine",
+                                                                                 "Officials")
+
+
+def test_doccano_one_unknown_label_saves_nothing_and_partial_keeps_the_rest(project, cast):
+    from annotate.models import Annotation
+
+    lines = (DATA / "doccano_entities.jsonl").read_text().replace('"Name_Calling-Labeling"', '"Smear"')
+    report = import_into(project, "doccano", [("smear.jsonl", lines.encode())], cast["manager"])
+    assert (report["result"], report["saved"]) == ("refused: nothing saved", False)
+    [(reason, entry)] = report["refused_by_reason"].items()
+    assert (reason, entry["count"], entry["examples"][0]["where"]) == ("unknown label", 1, "smear.jsonl:1")
+    assert "'Smear'" in entry["examples"][0]["detail"]
+    assert not Annotation.objects.exists() and not project.documents.exists()
+    report = import_into(project, "doccano", [("smear.jsonl", lines.encode())], cast["manager"], partial=True)
+    assert (report["result"], report["tags"]["imported"], report["tags"]["refused"]) == ("imported in part", 8, 1)
+    assert project.documents.count() == 3
 
 
 def test_doccano_labels_sample_imports_spans_and_a_document_label(project, cast):

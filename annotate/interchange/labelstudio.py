@@ -19,9 +19,11 @@ Results:
   a note travels in the region's ``meta.text``.
 - ``choices``: labels of the whole document, named as above.
 - ``textarea`` with the id of a region: the region's note.
-- ``relation`` and every other type (ratings, taxonomies, HTML regions) are
-  refused with the type named: Label Studio relations link two regions of one
-  annotation, and our writer leaves out the cue, so they are not carried back.
+- ``relation``: a relation between two regions of the same annotation, read
+  as our writer draws ``attributed_to``: from the content to the source
+  (``direction: left`` turns it round; ``bi`` has no content end and is
+  refused); a relation carries no cue and no attributes in this format.
+- every other type (ratings, taxonomies, HTML regions) is refused, named.
 
 Who made a tag: our writer's ``annotator`` (a username), else ``completed_by``
 (a member's email when the export expands it, else the member id as text).
@@ -116,19 +118,24 @@ def _model(group: dict) -> str:
 
 def _read_results(results: list, document: ForeignDocument, where: str, annotator: str, batch: ForeignBatch):
     regions: dict[str, list[ForeignTag]] = {}
-    notes = []
+    notes, links = [], []
     for number, result in enumerate(results, start=1):
         here = f"{where} result {number}"
         kind = result.get("type") if isinstance(result, dict) else None
         if kind == "labels":
             made = _labels(result, document, here, annotator, batch)
             regions.setdefault(str(result.get("id")), []).extend(made)
+            for tag in made:
+                tag.ref = f"{where}#{result.get('id')}"
         elif kind == "choices":
             _choices(result, document, here, annotator, batch)
-        elif kind == "textarea":
-            notes.append((result, here))
+        elif kind in ("textarea", "relation"):
+            (notes if kind == "textarea" else links).append((result, here))
         else:
-            batch.refused.append(Refusal(f"{kind or 'untyped'} result not imported", here, _why_not(kind)))
+            batch.refused.append(Refusal(f"{kind or 'untyped'} result not imported", here,
+                                         "only labels, choices, textarea and relation results are read"))
+    for result, here in links:
+        _relation(result, regions, document, here, annotator, batch)
     for result, here in notes:
         texts = (result.get("value") or {}).get("text")
         tags = regions.get(str(result.get("id")))
@@ -140,11 +147,24 @@ def _read_results(results: list, document: ForeignDocument, where: str, annotato
             tag.note = "\n".join(filter(None, [tag.note, *texts]))
 
 
-def _why_not(kind) -> str:
-    if kind == "relation":
-        return "Label Studio relations link two regions without the roles our relation layer needs (content, " \
-               "source, cue); link them in the app"
-    return "only labels, choices and textarea results are read"
+def _relation(result: dict, regions: dict, document: ForeignDocument, here: str, annotator: str, batch):
+    """Read a relation from the content region to the source region (our writer's direction)."""
+    labels = result.get("labels") or []
+    direction = result.get("direction", "right")
+    ends = [regions.get(str(result.get(field))) for field in ("from_id", "to_id")]
+    problem = (
+        "it has no label" if not labels or not all(isinstance(label, str) for label in labels) else
+        f"direction {direction!r} has no content end" if direction not in ("right", "left") else
+        "from_id and to_id must be ids of labels regions of the same annotation" if None in ends else
+        "an end region holds several labels" if any(len(end) != 1 for end in ends) else None
+    )  # fmt: skip
+    if problem:
+        batch.refused.append(Refusal("relation not imported", here, problem))
+        return
+    content, source = ends if direction == "right" else ends[::-1]
+    for label in labels:
+        batch.tags.append(ForeignTag(document=document.key, label=label, where=here, scope="relation",
+                                     annotator=annotator, ends={"content": content[0].ref, "source": source[0].ref}))
 
 
 def _labels(result: dict, document: ForeignDocument, here: str, annotator: str, batch: ForeignBatch):

@@ -17,6 +17,9 @@ person to a project). Without it, a tag keeps the format's annotator name
 when that name is an account that is a member of the project, and is the
 importing user's otherwise.
 
+A relation points at its ends by their ``ref``: tags of the same batch, which
+readers list before the relations.
+
 A tag identical to one already in the project (same place, label and
 annotator) is skipped, so importing the same files twice adds nothing;
 identical tags inside one batch are all kept, as the data has them.
@@ -117,6 +120,7 @@ class _Loader:
         self.refused_documents = {}  # foreign key -> why
         self.accounts = {}
         self.existing = {}  # document id -> Counter of identical-tag keys already in the project
+        self.refs = {}  # ForeignTag.ref -> its Annotation, for the relations that point at it
 
     # Documents
 
@@ -188,8 +192,12 @@ class _Loader:
             annotation = self._build(foreign)
             if self._already_there(annotation):
                 self.report.tags["skipped"] += 1
+                if foreign.ref:
+                    self.refs[foreign.ref] = self._twin(annotation)
                 return
             tags.do_import_tag(annotation=annotation, user=self.user, reason=f"imported from {self.source}")
+            if foreign.ref:
+                self.refs[foreign.ref] = annotation
         except _Refused as refused:
             self.report.refuse(refused.refusal)
             return
@@ -224,7 +232,25 @@ class _Loader:
             self._place_region(annotation, foreign, segments)
         elif scope == Layer.Scope.SEGMENT:
             self._place_sentence(annotation, foreign, segments)
+        elif scope == Layer.Scope.RELATION:
+            self._link(annotation, foreign)
         return annotation
+
+    def _link(self, annotation, foreign):
+        """Point a relation at its ends: tags of this batch, which readers put before the relations."""
+        for role, ref in foreign.ends.items():
+            end = self.refs.get(ref)
+            if end is None:
+                raise _Refused("relation end not imported", foreign.where,
+                               f"its {role} ({ref}) is not a tag imported from these files")
+            setattr(annotation, f"relation_{role}", end)
+
+    def _twin(self, annotation):
+        """Return the tag already in the project that an identical tag of the batch was skipped for."""
+        return Annotation.objects.filter(
+            project=self.project, document=annotation.document, segment=annotation.segment, label=annotation.label,
+            annotator=annotation.annotator, start=annotation.start, end=annotation.end, gold=False,
+        ).order_by("pk").first()
 
     def _place_region(self, annotation, foreign, segments):
         """Put a region over one whole sentence on that sentence: a sentence label, or a document label's anchor."""

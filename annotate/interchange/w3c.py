@@ -14,7 +14,7 @@ its ``items``); pages that are only linked by IRI are not fetched. Bodies:
 Targets name the article by ``source`` and place the span with a
 ``TextPositionSelector`` (code points) and/or a ``TextQuoteSelector`` (exact,
 prefix, suffix). With both, they must agree. A quote alone is looked up in
-the article text, so it needs the text (``texts``, below): found nowhere, or
+the article text, so it needs the article file (below): found nowhere, or
 at more than one place with the given prefix and suffix, it is refused. A
 target with no selector is a label of the whole article.
 
@@ -25,9 +25,11 @@ A W3C file carries no article text. Article files given with it (``*.txt``,
 the document's external id. A source without a file must be a document the
 project already holds under that external id (an earlier import of the same
 collection); a quote alone cannot be placed without the text.
-Linking annotations (our relations) are refused: their ends are annotation
-IRIs of another server, and the roles are a body of ours, so they are not
-carried back.
+
+Linking annotations (our relations) target annotation IRIs; a describing
+body names the role of each (content, source, cue), since JSON-LD keeps no
+order. They are read when their ends are tagging annotations of the same
+files (matched by ``id``); the relation then joins the ends' article.
 """
 
 import json
@@ -40,6 +42,7 @@ from .records import ForeignBatch, ForeignDocument, ForeignFormatError, ForeignT
 
 SOURCE = "w3c"
 CONTAINERS = ("AnnotationCollection", "AnnotationPage")
+ROLES = ("content", "source", "cue")  # the roles our writer names in a linking annotation's describing body
 ARTICLE_SUFFIXES = (".txt", ".md")  # as annotate.importing reads them
 EXTERNAL_ID_LENGTH = 200  # Document.external_id
 
@@ -51,6 +54,7 @@ def read_w3c(files) -> ForeignBatch:
     """
     batch = ForeignBatch(source=SOURCE)
     documents: dict[str, ForeignDocument] = {}
+    links: list[ForeignTag] = []  # relations, read after every tag so their ends are known
     texts = {Path(file.name).name: decode(file.data, file.name) for file in files if is_article(file.name)}
     for file in files:
         if is_article(file.name):
@@ -60,7 +64,8 @@ def read_w3c(files) -> ForeignBatch:
             place = f"{file.name}:item {number}"
             if not isinstance(item, dict) or "Annotation" not in _types(item):
                 raise ForeignFormatError(f"{place}: expected an object of type Annotation")
-            _read_item(item, place, _Sources(documents, batch, texts), batch)
+            _read_item(item, place, _Sources(documents, batch, texts), batch, links)
+    _resolve_links(links, batch)
     return batch
 
 
@@ -123,32 +128,37 @@ def _last_part(iri: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def _read_item(item: dict, place: str, sources: _Sources, batch: ForeignBatch) -> None:
-    if item.get("motivation") == "linking":
-        batch.refused.append(Refusal("relation not imported", place, "linking annotations point at annotation IRIs "
-                                                                     "of the exporting server; link them in the app"))
-        return
+def _read_item(item: dict, place: str, sources: _Sources, batch: ForeignBatch, links: list) -> None:
     bodies = _bodies(item)
-    label = bodies.get("tagging") or bodies.get("")
+    label = (bodies.get("tagging") or bodies.get("") or [None])[0]
     if not label:
         batch.refused.append(Refusal("no label", place, "no TextualBody with purpose tagging, and no bodyValue"))
         return
     if bodies.get("classifying"):
-        label = f"{bodies['classifying']}/{label}"
-    try:
-        attributes = json.loads(bodies["describing"]) if bodies.get("describing") else {}
-    except ValueError:
-        attributes = None
-    if not isinstance(attributes, dict):
+        label = f"{bodies['classifying'][0]}/{label}"
+    described = []
+    for value in bodies.get("describing", []):
+        try:
+            described.append(json.loads(value))
+        except ValueError:
+            described.append(None)
+    if not all(isinstance(value, dict) for value in described):
         batch.refused.append(Refusal("malformed attributes", place, "a describing body must be a JSON object"))
+        return
+    linking = item.get("motivation") == "linking"
+    roles = [value for value in described if linking and value and set(value) <= set(ROLES)]
+    attributes = next((value for value in described if not any(value is role for role in roles)), {})
+    tag = ForeignTag(document="", label=label, where=place, annotator=_creator(item.get("creator")),
+                     attributes=attributes, note="\n".join(bodies.get("commenting", [])),
+                     ref=item["id"] if isinstance(item.get("id"), str) else "")
+    if linking:
+        _link(tag, roles, place, batch, links)
         return
     targets = item.get("target")
     targets = targets if isinstance(targets, list) else [targets]
     if len(targets) != 1:
         batch.refused.append(Refusal("malformed target", place, f"a tag needs one target, this has {len(targets)}"))
         return
-    tag = ForeignTag(document="", label=label, where=place, annotator=_creator(item.get("creator")),
-                     attributes=attributes, note=bodies.get("commenting", ""))
     refusal = _place(tag, targets[0], sources)
     if refusal:
         batch.refused.append(refusal)
@@ -156,16 +166,41 @@ def _read_item(item: dict, place: str, sources: _Sources, batch: ForeignBatch) -
         batch.tags.append(tag)
 
 
-def _bodies(item: dict) -> dict[str, str]:
-    """Return the text of each body by purpose ("" for a body without one)."""
-    found = {}
+def _link(tag: ForeignTag, roles: list, place: str, batch: ForeignBatch, links: list) -> None:
+    """Keep a linking annotation, by the roles its describing body names, until every tag has been read."""
+    ends = {role: iri for role, iri in (roles[0] if roles else {}).items() if iri is not None}
+    if not (isinstance(ends.get("content"), str) and isinstance(ends.get("source"), str)) or not all(
+            isinstance(iri, str) for iri in ends.values()):
+        batch.refused.append(Refusal("relation not imported", place, "a linking annotation needs a describing body "
+                                                                     "naming its content and source (and cue) IRIs"))
+        return
+    tag.scope, tag.ends = "relation", ends
+    links.append(tag)
+
+
+def _resolve_links(links: list, batch: ForeignBatch) -> None:
+    """Put each relation in the document of its ends, after every tag; an end not among them is refused."""
+    documents = {tag.ref: tag.document for tag in batch.tags if tag.ref}
+    for tag in links:
+        missing = [role for role, iri in tag.ends.items() if iri not in documents]
+        if missing:
+            batch.refused.append(Refusal("relation end not found", tag.where, f"{', '.join(missing)}: "
+                                                                              "not an annotation of these files"))
+            continue
+        tag.document = documents[tag.ends["content"]]
+        batch.tags.append(tag)
+
+
+def _bodies(item: dict) -> dict[str, list[str]]:
+    """Return the texts of the bodies by purpose ("" for a body without one), in order."""
+    found: dict[str, list[str]] = {}
     if isinstance(item.get("bodyValue"), str):
-        found[""] = item["bodyValue"]
+        found[""] = [item["bodyValue"]]
     bodies = item.get("body")
     for body in bodies if isinstance(bodies, list) else [bodies]:
         if isinstance(body, dict) and isinstance(body.get("value"), str):
             purpose = body.get("purpose") if isinstance(body.get("purpose"), str) else ""
-            found.setdefault(purpose, body["value"])
+            found.setdefault(purpose, []).append(body["value"])
     return found
 
 
