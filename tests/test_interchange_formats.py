@@ -265,7 +265,8 @@ def tag(project, document, annotator, label, words, *, layer="loaded_language", 
 
 @pytest.fixture
 def source(project, cast, label):
-    """A project with spans after an emoji, by two annotators, a sentence label and an anchored document label."""
+    """A project with spans after an emoji, by two annotators, a relation, a sentence label and an anchored document
+    label."""
     from annotate.importing import import_article
     from tests.api_helpers import create_tag
 
@@ -274,7 +275,11 @@ def source(project, cast, label):
     tag(project, document, ann1, label, "bold lifeline", attributes={"polarity": "positive", "target": "Iran"})
     tag(project, document, ann2, label, "lifeline", note="a loaded metaphor")
     tag(project, document, ann1, label, "reckless gamble", key="exaggeration_minimisation")
-    tag(project, document, ann2, label, "Officials", layer="attribution", key="source")
+    ends = {role: tag(project, document, ann2, label, words, layer="attribution", key=role)
+            for role, words in (("source", "Officials"), ("cue", "said"), ("content", "the shipment was routine"))}
+    create_tag(project=project, document=document, annotator=ann2, label=label("attribution_relation", "attributed_to"),
+               relation_content=ends["content"], relation_source=ends["source"], relation_cue=ends["cue"],
+               attributes={"form": "paraphrase", "alignment": "supports"})
     bold = document.segments.get(text__contains="bold lifeline")
     create_tag(project=project, document=document, segment=bold, annotator=ann1,
                label=label("framing", "external_relations"))
@@ -326,7 +331,7 @@ def test_doccano_round_trip_keeps_spans_after_an_emoji(project, codebook, cast, 
     copy = fresh_project(codebook, cast)
     report = import_into(copy, "doccano", [("export.jsonl", first)], cast["manager"])
     assert report["result"] == "imported", report
-    assert report["tags"] == {"read": 4, "imported": 4, "skipped": 0, "refused": 0}
+    assert report["tags"] == {"read": 6, "imported": 6, "skipped": 0, "refused": 0}  # doccano has no relations
     again = export_of(copy, "doccano", cast["manager"])
     strip = [({**json.loads(line), "id": None}) for line in (first, again)]
     assert strip[0] == strip[1]
@@ -346,6 +351,9 @@ def test_labelstudio_round_trip_keeps_spans_sentence_and_document_labels_annotat
     unanchored = [(*row[:5], None if row[0].startswith("missing_perspectives/") else row[5])
                   for row in saved_tags(project)]
     assert saved_tags(copy) == unanchored
+    # a relation comes back between the same spans, without its cue (Label Studio relations have two ends)
+    assert saved_relations(copy) == [("ann2", "the shipment was routine", "Officials", None)]
+    assert saved_relations(project) == [("ann2", "the shipment was routine", "Officials", "said")]
     assert copy.documents.get().title == source.title
     assert normal_labelstudio(export_of(copy, "labelstudio", cast["manager"])) == normal_labelstudio(first)
 
@@ -360,6 +368,7 @@ def test_w3c_round_trip_with_the_article_file_keeps_everything_it_carries(projec
     assert report["result"] == "imported", report
     assert report["documents"]["created"] == 1
     assert saved_tags(copy) == saved_tags(project)
+    assert saved_relations(copy) == saved_relations(project)
     attributes = sorted(map(repr, Annotation.objects.filter(project=copy).values_list("attributes", flat=True)))
     assert attributes == sorted(map(repr, Annotation.objects.filter(project=project)
                                     .values_list("attributes", flat=True)))
@@ -368,7 +377,7 @@ def test_w3c_round_trip_with_the_article_file_keeps_everything_it_carries(projec
     document = copy.documents.get()
     assert document.external_id == f"http://testserver/api/documents/{source.pk}/"
     report = import_into(copy, "w3c", [("export.jsonld", first)], cast["manager"])
-    assert (report["result"], report["documents"]["matched"], report["tags"]["skipped"]) == ("imported", 1, 6)
+    assert (report["result"], report["documents"]["matched"], report["tags"]["skipped"]) == ("imported", 1, 9)
 
 
 def test_span_across_sentences_survives_each_round_trip(project, codebook, cast, label):
@@ -393,28 +402,49 @@ def test_span_across_sentences_survives_each_round_trip(project, codebook, cast,
         assert row[1:3] == ((5, 33), "happened?\nAre they for real?")
 
 
+def saved_relations(project):
+    """Return every relation of a project as (annotator, content, source, cue quotes), sorted."""
+    from annotate.models import Annotation
+
+    relations = Annotation.objects.filter(project=project, label__layer__scope="relation").select_related(
+        "annotator", "relation_content", "relation_source", "relation_cue")
+    return sorted((a.annotator.username, a.relation_content.quote, a.relation_source.quote,
+                   a.relation_cue.quote if a.relation_cue else None) for a in relations)
+
+
 def normal_labelstudio(raw):
-    """Return the tasks without ids (database ids differ between projects), results in a stable order."""
+    """Return the tasks without ids (database ids differ between projects): a relation names its ends' regions."""
     tasks = json.loads(raw)
     for task in tasks:
         task["id"] = None
         for annotation in task["annotations"]:
+            regions = {r["id"]: (r["value"].get("start"), r["value"].get("labels"))
+                       for r in annotation["result"] if "id" in r}
             for result in annotation["result"]:
-                result.pop("id")
+                result.pop("id", None)
+                for end in ("from_id", "to_id"):
+                    if end in result:
+                        result[end] = regions[result[end]]
             annotation["result"].sort(key=repr)
         task["annotations"].sort(key=repr)
     return tasks
 
 
 def normal_w3c(raw):
-    """Return the items without ids, times and sources (they name the exporting project), sorted."""
+    """Return the items without ids, times and sources (they name the exporting project), sorted; a linking
+    annotation names its ends by their targets."""
     items = json.loads(raw)["first"]["items"]
+    targets = {item["id"]: repr(item["target"]["selector"]) for item in items if isinstance(item["target"], dict)}
     for item in items:
         for field in ("id", "created", "modified"):
             item.pop(field)
         target = item["target"]
         if isinstance(target, dict):
             target.pop("source")
+        else:
+            item["target"] = sorted(targets[iri] for iri in target)
+            roles = item["body"][-1]
+            roles["value"] = {role: targets.get(iri) for role, iri in json.loads(roles["value"]).items()}
     return sorted(items, key=repr)
 
 
