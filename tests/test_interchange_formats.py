@@ -564,3 +564,60 @@ def test_malformed_file_is_an_option_error_naming_file_and_place(project, cast, 
         import_into(project, fmt, [(name, content)], cast["manager"])
     assert error.value.field == "files"
     assert not Document.objects.exists()
+
+
+def test_labelstudio_region_whose_text_differs_from_the_document_is_refused(project, cast):
+    task = [{"id": 1, "data": {"text": "Plain words here."}, "annotations": [{"result": [
+        {"id": "a", "from_name": "loaded_language", "type": "labels",
+         "value": {"start": 6, "end": 11, "text": "world", "labels": ["loaded_language"]}}]}]}]
+    report = import_into(project, "labelstudio", [("ls.json", json.dumps(task).encode())], cast["manager"])
+    assert report["saved"] is False
+    [example] = report["refused_by_reason"]["quote mismatch"]["examples"]
+    assert example["where"] == "ls.json:item 1 annotation 1 result 1"
+    assert "'world'" in example["detail"] and "'words'" in example["detail"]
+
+
+def test_w3c_position_and_quote_that_disagree_are_refused(project, cast):
+    item = _annotation("loaded_language", [{"type": "TextQuoteSelector", "exact": "lifeline"},
+                                           {"type": "TextPositionSelector", "start": 0, "end": 8}])
+    item["body"][1]["value"] = "loaded_language"
+    files = [("one.json", json.dumps(item).encode()), ("article7.txt", (DATA / "article7.txt").read_bytes())]
+    report = import_into(project, "w3c", files, cast["manager"])
+    assert list(report["refused_by_reason"]) == ["quote mismatch"]
+    item["target"]["selector"][1].update(start=12, end=20)
+    report = import_into(project, "w3c", [("one.json", json.dumps(item).encode()), files[1]], cast["manager"])
+    assert report["result"] == "imported"
+
+
+def test_command_imports_a_directory_of_w3c_annotations_and_article_files(project, cast, tmp_path, capsys):
+    from django.core.management import call_command
+
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    for name in ("w3c_quotes.jsonld", "article7.txt", "labelstudio_export.json"):
+        (folder / name).write_bytes((DATA / name).read_bytes())
+    (folder / "notes.csv").write_text("ignored,by,name\n")
+    call_command("import_annotations", str(folder), fmt="w3c", project=project.slug, user="manager", partial=True)
+    out = capsys.readouterr().out
+    assert "w3c: imported in part" in out
+    assert "refused, quote is ambiguous: 1" in out and "refused, quote not found: 1" in out
+    assert project.annotations.count() == 3
+
+
+def test_api_imports_doccano_and_answers_a_malformed_labelstudio_file_with_a_400_naming_it(project, cast):
+    from tests.api_helpers import client_for
+
+    client = client_for(cast["manager"])
+    url = f"/api/projects/{project.pk}/imports/"
+    with (DATA / "doccano_labels.jsonl").open("rb") as upload:
+        response = client.post(url, {"format": "doccano", "files": [upload]}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["tags"]["imported"] == 2
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("tasks.json", b'[{"id": 1, "data": {}}]')
+    response = client.post(url, {"format": "labelstudio", "files": [bad]}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"files": ["tasks.json:item 1: data holds no text"]}
+    response = client_for(cast["ann1"]).post(url, {"format": "doccano", "files": [bad]}, format="multipart")
+    assert response.status_code == 403

@@ -45,6 +45,7 @@ CONTAINERS = ("AnnotationCollection", "AnnotationPage")
 ROLES = ("content", "source", "cue")  # the roles our writer names in a linking annotation's describing body
 ARTICLE_SUFFIXES = (".txt", ".md")  # as annotate.importing reads them
 EXTERNAL_ID_LENGTH = 200  # Document.external_id
+HEAD = 4096  # bytes of a .json file looked at to tell W3C annotations from other JSON
 
 
 def read_w3c(files) -> ForeignBatch:
@@ -75,8 +76,13 @@ def is_article(name: str) -> bool:
 
 
 def accepts(file) -> bool:
-    """Whether a file found in a directory belongs to a W3C import: annotation JSON(-LD) or an article text."""
-    return is_article(file.name) or file.name.lower().endswith((".json", ".jsonld"))
+    """Whether a file found in a directory belongs to a W3C import: an article text, a .jsonld file, or a .json
+    file whose opening names the annotation vocabulary (a Label Studio export beside it is left out)."""
+    name = file.name.lower()
+    if is_article(name) or name.endswith(".jsonld"):
+        return True
+    head = file.data[:HEAD]
+    return name.endswith(".json") and (b"anno.jsonld" in head or b'"Annotation' in head)
 
 
 def _types(value: dict) -> list:
