@@ -32,7 +32,8 @@ its ``model_version`` ("prediction" when it has none), which a dataset
 account of that name receives, and with a note that begins "prediction of
 <model_version>", so they stay apart from people's tags whoever they are
 imported as. Cancelled (skipped) annotations carry no judgement and are
-passed over.
+passed over. ``ground_truth`` is not carried: imported tags start unreviewed,
+and gold is made by review in the app.
 """
 
 from annotate.techniques import SEMEVAL_2020, SEMEVAL_2023
