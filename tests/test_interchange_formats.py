@@ -205,6 +205,17 @@ def test_w3c_quote_without_the_article_text_is_refused_and_positions_are_kept():
     assert reasons(batch) == ["article text needed"]
 
 
+def test_w3c_other_selectors_beside_a_text_selector_are_passed_over_and_alone_are_refused():
+    range_selector = {"type": "RangeSelector", "startSelector": {"type": "XPathSelector", "value": "/p[1]"}}
+    items = [_annotation("a", [range_selector, {"type": "TextPositionSelector", "start": 0, "end": 4}]),
+             {**_annotation("b", range_selector), "motivation": ["tagging"]}]
+    batch = read_w3c([File("h.json", json.dumps(items).encode())])
+    assert [(tag.label, tag.start, tag.end) for tag in batch.tags] == [("loaded/a", 0, 4)]
+    assert [(r.reason, r.detail) for r in batch.refused] == [
+        ("unsupported selector", "only TextPositionSelector and TextQuoteSelector are read, this target has "
+                                 "RangeSelector")]
+
+
 def test_w3c_bodies_give_label_layer_attributes_note_and_document_targets():
     item = _annotation("flag", None)
     item["body"] += [{"type": "TextualBody", "purpose": "describing", "format": "application/json",

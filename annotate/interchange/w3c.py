@@ -13,7 +13,8 @@ its ``items``); pages that are only linked by IRI are not fetched. Bodies:
 
 Targets name the article by ``source`` and place the span with a
 ``TextPositionSelector`` (code points) and/or a ``TextQuoteSelector`` (exact,
-prefix, suffix). With both, they must agree. A quote alone is looked up in
+prefix, suffix); other selectors beside them (a RangeSelector, as Hypothesis
+adds) are passed over. With both, they must agree. A quote alone is looked up in
 the article text, so it needs the article file (below): found nowhere, or
 at more than one place with the given prefix and suffix, it is refused. A
 target with no selector is a label of the whole article.
@@ -151,7 +152,8 @@ def _read_item(item: dict, place: str, sources: _Sources, batch: ForeignBatch, l
     if not all(isinstance(value, dict) for value in described):
         batch.refused.append(Refusal("malformed attributes", place, "a describing body must be a JSON object"))
         return
-    linking = item.get("motivation") == "linking"
+    motivation = item.get("motivation")
+    linking = "linking" in (motivation if isinstance(motivation, list) else [motivation])
     roles = [value for value in described if linking and value and set(value) <= set(ROLES)]
     attributes = next((value for value in described if not any(value is role for role in roles)), {})
     tag = ForeignTag(document="", label=label, where=place, annotator=_creator(item.get("creator")),
@@ -232,14 +234,15 @@ def _place(tag: ForeignTag, target, sources: _Sources) -> Refusal | None:
     selectors = target.get("selector")
     selectors = selectors if isinstance(selectors, list) else [] if selectors is None else [selectors]
     by_type = {selector.get("type"): selector for selector in selectors if isinstance(selector, dict)}
-    unknown = [str(kind) for kind in by_type if kind not in ("TextPositionSelector", "TextQuoteSelector")]
-    if unknown or len(by_type) != len(selectors):
-        return Refusal("unsupported selector", tag.where, f"only TextPositionSelector and TextQuoteSelector are "
-                                                          f"read: {', '.join(unknown) or 'not an object'}")
-    if not by_type:
+    position, quote = by_type.get("TextPositionSelector"), by_type.get("TextQuoteSelector")
+    if not selectors:
         tag.scope = "document"
         return None
-    position, quote = by_type.get("TextPositionSelector"), by_type.get("TextQuoteSelector")
+    if position is None and quote is None:
+        # Other selectors (a RangeSelector's XPath, a CSS selector) point into a page, not into the text.
+        kinds = ", ".join(str(s.get("type") if isinstance(s, dict) else s) for s in selectors)
+        return Refusal("unsupported selector", tag.where, f"only TextPositionSelector and TextQuoteSelector are "
+                                                          f"read, this target has {kinds[:200]}")
     if quote is not None and not isinstance(quote.get("exact"), str):
         return Refusal("malformed selector", tag.where, "a TextQuoteSelector needs exact text")
     if position is not None:
