@@ -35,7 +35,13 @@ Inputs:
   however the caller groups), and counts are pooled over documents as the
   scorer pools articles. Its optional finished maps annotator -> doc ids; a
   pair is then compared only on documents both finished, and is None when
-  there are none.
+  there are none. Its optional groups maps a doc id to a larger unit within
+  which the spans of the compared doc ids are matched: with segment ids as
+  doc ids and their documents as groups, a span that starts in one sentence
+  and runs on into the next meets the other annotator's spans there.
+- A span that runs over several segments is given to token_alpha once per
+  segment it covers (with the same document offsets), so each of its tokens
+  counts.
 - Pairs are sorted tuples (a, b) with a < b. For span scores, a's spans are
   "predicted" and b's "reference"; (b, a) swaps precision and recall.
 
@@ -124,36 +130,46 @@ def span_prf(predicted, reference, *, labelled=True):
     return _prf(*_overlap_sums(predicted, reference), len(predicted), len(reference))
 
 
-def pairwise_span_f1(spans_by_annotator, *, labelled=True, finished=None):
+def pairwise_span_f1(spans_by_annotator, *, labelled=True, finished=None, groups=None):
     """Return {(a, b): {"precision", "recall", "f1"} or None} for each annotator pair."""
-    by_doc = {}
+    by_unit = {}
     for annotator, spans in spans_by_annotator.items():
         grouped = defaultdict(list)
-        for doc, start, end, label in spans:
-            grouped[doc].append((start, end, label))
-        by_doc[annotator] = {doc: _prepare_spans(group, labelled) for doc, group in grouped.items()}
-    annotators = sorted(set(by_doc) | set(finished or ()))
+        for unit, start, end, label in spans:
+            grouped[unit].append((start, end, label))
+        by_unit[annotator] = grouped
+    annotators = sorted(set(by_unit) | set(finished or ()))
     result = {}
     for a, b in itertools.combinations(annotators, 2):
-        docs_a, docs_b = by_doc.get(a, {}), by_doc.get(b, {})
+        units_a, units_b = by_unit.get(a, {}), by_unit.get(b, {})
         if finished is None:
-            docs = docs_a.keys() | docs_b.keys()
+            units = units_a.keys() | units_b.keys()
         else:
-            docs = (set(finished.get(a, ())) | docs_a.keys()) & (set(finished.get(b, ())) | docs_b.keys())
-            if not docs:
+            units = (set(finished.get(a, ())) | units_a.keys()) & (set(finished.get(b, ())) | units_b.keys())
+            if not units:
                 result[a, b] = None
                 continue
-        precision_sum = recall_sum = 0.0
-        n_predicted = n_reference = 0
-        for doc in docs:
-            predicted, reference = docs_a.get(doc, []), docs_b.get(doc, [])
-            doc_precision, doc_recall = _overlap_sums(predicted, reference)
-            precision_sum += doc_precision
-            recall_sum += doc_recall
-            n_predicted += len(predicted)
-            n_reference += len(reference)
-        result[a, b] = _prf(precision_sum, recall_sum, n_predicted, n_reference)
+        result[a, b] = _pooled_prf(units, units_a, units_b, labelled, groups or {})
     return result
+
+
+def _pooled_prf(units, units_a, units_b, labelled, groups):
+    """Return one pair's scores over the compared units, spans matched within each unit's group."""
+    predicted, reference = defaultdict(list), defaultdict(list)
+    for unit in units:
+        group = groups.get(unit, unit)
+        predicted[group] += units_a.get(unit, [])
+        reference[group] += units_b.get(unit, [])
+    precision_sum = recall_sum = 0.0
+    n_predicted = n_reference = 0
+    for group in predicted:
+        spans_a, spans_b = _prepare_spans(predicted[group], labelled), _prepare_spans(reference[group], labelled)
+        group_precision, group_recall = _overlap_sums(spans_a, spans_b)
+        precision_sum += group_precision
+        recall_sum += group_recall
+        n_predicted += len(spans_a)
+        n_reference += len(spans_b)
+    return _prf(precision_sum, recall_sum, n_predicted, n_reference)
 
 
 def _finished_with_labels(finished, labels):

@@ -177,40 +177,49 @@ def _segment_layer(layer, tags, rows, documents):
 def _span_layer(layer, tags, rows, documents):
     """Return a span layer's token alpha and pairwise F1: pooled, per label, per annotator pair and per document."""
     keys = [label["key"] for label in layer["labels"]]
-    spans = defaultdict(list)
+    spans = defaultdict(list)  # by the sentence each span is stored on: its first
+    pieces = defaultdict(list)  # by every sentence each span covers, for the token alpha
     marked = defaultdict(set)
+    covering = _Covering(rows.segments)
     for tag in tags:
         if tag.start is not None:
             offset = rows.segments[tag.segment][2]
-            spans[tag.annotator].append((tag.segment, offset + tag.start, offset + tag.end, tag.key))
-            marked[tag.annotator, tag.segment].add((tag.start, tag.end, tag.key))
+            span = (offset + tag.start, offset + tag.end, tag.key)
+            spans[tag.annotator].append((tag.segment, *span))
+            for segment in covering.segments(tag.segment, span[0], span[1]):
+                pieces[tag.annotator].append((segment, *span))
+                marked[tag.annotator, segment].add(span)
     finished = _finished(rows.finished, marked)
     texts = {segment: (offset, text) for segment, (_, _, offset, text) in rows.segments.items()}
-    tokens = agreement.token_alpha(texts, spans, finished, keys)
-    labelled = agreement.pairwise_span_f1(spans, finished=finished)
-    unlabelled = agreement.pairwise_span_f1(spans, labelled=False, finished=finished)
+    groups = covering.documents
+    tokens = agreement.token_alpha(texts, pieces, finished, keys)
+    labelled = agreement.pairwise_span_f1(spans, finished=finished, groups=groups)
+    unlabelled = agreement.pairwise_span_f1(spans, labelled=False, finished=finished, groups=groups)
     coded = _codings(finished, marked, frozenset)
     label_rows = []
     for label in layer["labels"]:
         used, split = _used_and_split(coded, lambda given, key=label["key"]: frozenset(s for s in given if s[2] == key))
         label_rows.append({**label, "token_alpha": tokens["per_label"][label["key"]],
-                           "f1": _label_f1(spans, finished, label["key"]), "segment_ids": used,
+                           "f1": _label_f1(spans, finished, label["key"], groups), "segment_ids": used,
                            "disagreement_segment_ids": split})
     pairs = [{"a": a, "b": b, **(scores or dict.fromkeys(("precision", "recall", "f1"))),
               "f1_unlabelled": unlabelled[a, b] and unlabelled[a, b]["f1"]} for (a, b), scores in labelled.items()]
 
     spans_in = defaultdict(lambda: defaultdict(list))
-    for name, found in spans.items():
-        for span in found:
-            spans_in[rows.segments[span[0]][0]][name].append(span)
+    pieces_in = defaultdict(lambda: defaultdict(list))
+    for found, by_document in ((spans, spans_in), (pieces, pieces_in)):
+        for name, listed in found.items():
+            for span in listed:
+                by_document[groups[span[0]]][name].append(span)
 
     def scores_in(document, segments):
         if len(documents) == 1:
             return {"token_alpha": tokens["alpha"], "f1": _mean_f1(labelled.values())}
         within = _within(finished, segments)
         texts_in = {segment: texts[segment] for segment in segments}
-        return {"token_alpha": agreement.token_alpha(texts_in, spans_in[document], within, keys)["alpha"],
-                "f1": _mean_f1(agreement.pairwise_span_f1(spans_in[document], finished=within).values())}
+        scores = agreement.pairwise_span_f1(spans_in[document], finished=within, groups=groups)
+        return {"token_alpha": agreement.token_alpha(texts_in, pieces_in[document], within, keys)["alpha"],
+                "f1": _mean_f1(scores.values())}
 
     return {
         "key": layer["key"], "name": layer["name"], "token_alpha": tokens["alpha"], "units": tokens["units"],
@@ -219,6 +228,24 @@ def _span_layer(layer, tags, rows, documents):
         "documents": [{"document": document, "title": rows.documents[document], **scores_in(document, segments)}
                       for document, segments in documents.items() if document in rows.documents],
     }
+
+
+class _Covering:
+    """Find the sentences a span covers, from the sentences' document offsets."""
+
+    def __init__(self, segments):
+        self.documents = {segment: document for segment, (document, *_) in segments.items()}
+        self._ends = {segment: offset + len(text) for segment, (_, _, offset, text) in segments.items()}
+        self._in_document = defaultdict(list)
+        for segment, (document, _index, offset, text) in sorted(segments.items(), key=lambda item: item[1][:2]):
+            self._in_document[document].append((offset, offset + len(text), segment))
+
+    def segments(self, first, start, end):
+        """Return the sentence a span is stored on and the later ones it runs on into."""
+        if end <= self._ends[first]:
+            return [first]
+        return [first] + [segment for seg_start, seg_end, segment in self._in_document[self.documents[first]]
+                          if segment != first and seg_start < end and start < seg_end]
 
 
 def _finished(progress, tagged):
@@ -255,14 +282,14 @@ def _used_and_split(coded, view):
     return used, split
 
 
-def _label_f1(spans, finished, key):
+def _label_f1(spans, finished, key, groups):
     """Return the mean pairwise F1 of one label over the pairs where either annotator used it."""
     only = {name: [span for span in found if span[3] == key] for name, found in spans.items()}
     marked = {name: {span[0] for span in found} for name, found in only.items()}
     used = set().union(*marked.values())
     # Sentences without the label add nothing to a pair's pooled sums, so only the others are compared.
     scoped = {name: ids & used for name, ids in finished.items()}
-    scores = agreement.pairwise_span_f1(only, finished=scoped)
+    scores = agreement.pairwise_span_f1(only, finished=scoped, groups=groups)
     return _mean_f1(score for (a, b), score in scores.items()
                     if (marked.get(a, set()) | marked.get(b, set())) & scoped[a] & scoped[b])
 

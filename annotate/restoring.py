@@ -412,6 +412,8 @@ class _Restorer:
             reviewer=self.account(item, "reviewer", reviews=True, null=True),
             reviewed_at=item.when("reviewed_at"), review_note=item.text("review_note", default=""),
             gold=gold, edited=item.boolean("edited"), version=item.integer("version", default=1, minimum=1), **ends,
+            import_source=item.text("import_source", field=_field(Annotation, "import_source"), default=""),
+            import_file=item.text("import_file", field=_field(Annotation, "import_file"), default=""),
         )
         provenance = item.get("provenance", [])
         if not isinstance(provenance, list) or not all(

@@ -37,7 +37,10 @@ class Row:
     index: int | None
     kind: str
     text: str
+    start: int = 0  # the sentence's offsets in the document text
+    end: int = 0
     tags: dict = field(default_factory=dict)  # annotator name -> list of tag dicts
+    continued: list = field(default_factory=list)  # spans listed under an earlier sentence that run on into this one
     gold: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     participants: int = 0
@@ -60,12 +63,12 @@ def review_table(*, annotations, segments, progress, comments):
     ).values_list("from_annotation_id", "to_annotation__annotator__username"):
         origins.setdefault(gold_id, set()).add(name)
     rows, by_segment, article = [], {}, {}
-    for pk, document_id, title, index, kind, text in segments.order_by("document_id", "index").values_list(
-        "id", "document_id", "document__title", "index", "kind", "text"
-    ):
+    for pk, document_id, title, index, kind, text, start, end in segments.order_by(
+        "document_id", "index"
+    ).values_list("id", "document_id", "document__title", "index", "kind", "text", "start", "end"):
         if document_id not in article:
             article[document_id] = Row(document_id, title, None, None, "article", "Whole article")
-        by_segment[pk] = Row(document_id, title, pk, index, kind, text)
+        by_segment[pk] = Row(document_id, title, pk, index, kind, text, start, end)
         rows.append(by_segment[pk])
     # Article-level tags come after the sentences, where a reader has seen what the article leaves out.
     rows = sorted([*rows, *article.values()], key=lambda row: (row.document_id, row.index is None))
@@ -80,6 +83,7 @@ def review_table(*, annotations, segments, progress, comments):
         home = _place(tag, by_id, by_segment, article)
         if home is None:
             continue
+        _mark_running_on(tag, home, rows)
         if tag["gold"]:
             tag["provenance"] = sorted(origins.get(tag["id"], ()))
             home.gold.append(tag)
@@ -116,6 +120,19 @@ def _place(tag, by_id, by_segment, article):
     tag["ends"] = [end["quote"] if end else "?" for end in (content, source)]
     tag["key"] += tuple((end["segment_id"], end["start"], end["end"]) if end else None for end in (content, source))
     return by_segment.get(content["segment_id"]) if content else None
+
+
+def _mark_running_on(tag, home, rows):
+    """List a span that runs past its sentence on each later sentence it covers, and note where it ends."""
+    if tag["label__layer__scope"] != Layer.Scope.SPAN or tag["end"] is None or tag["end"] <= len(home.text):
+        return
+    doc_start, doc_end = home.start + tag["start"], home.start + tag["end"]
+    covered = [row for row in rows if row.document_id == home.document_id and row.segment_id is not None
+               and row is not home and row.start < doc_end and doc_start < row.end]
+    for row in covered:
+        row.continued.append(tag)
+    if covered:
+        tag["runs_to"] = covered[-1].index
 
 
 def _score(row, participants):
@@ -202,9 +219,12 @@ class EditAcceptForm(forms.Form):
         self.fields["label"].queryset = layer.labels.all()
         self.fields["label"].label_from_instance = lambda label: label.name
         if layer.scope == Layer.Scope.SPAN:
-            limit = len(annotation.segment.text)
-            self.fields["start"] = forms.IntegerField(min_value=0, max_value=limit, help_text="characters in")
-            self.fields["end"] = forms.IntegerField(min_value=1, max_value=limit, help_text="exclusive")
+            # A span may run on past its sentence, up to the end of the article (annotate.spans).
+            limit = len(annotation.document.text) - annotation.segment.start
+            self.fields["start"] = forms.IntegerField(min_value=0, max_value=limit,
+                                                      help_text="characters from the start of the sentence")
+            self.fields["end"] = forms.IntegerField(
+                min_value=1, max_value=limit, help_text="exclusive; past the sentence's end it runs on into the next")
         for spec in layer.attributes:
             self.fields[f"attr_{spec['key']}"] = attribute_field(spec)
         self.fields["note"] = self.fields.pop("note")
@@ -293,7 +313,8 @@ def edit_and_accept(request, slug, pk):
     """Edit a tag (label, span, attributes) and accept the edited version into gold."""
     project = reviewable(request, slug)
     annotations = Annotation.objects.visible_to(request.user).filter(project=project, gold=False)
-    annotation = get_object_or_404(annotations.select_related("label__layer", "segment", "relation_content"), pk=pk)
+    related = annotations.select_related("label__layer", "segment", "document", "relation_content")
+    annotation = get_object_or_404(related, pk=pk)
     form = EditAcceptForm(annotation, request.POST or None, initial=edit_initial(annotation))
     if request.method == "POST" and form.is_valid():
         try:

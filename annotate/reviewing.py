@@ -165,7 +165,9 @@ def _gold_copy(source, *, reviewer, note, now, edits):
         setattr(gold, field, value)
     if {"start", "end"} & set(edits) and "quote" not in edits and gold.segment_id is not None:
         if isinstance(gold.start, int) and isinstance(gold.end, int):
-            gold.quote = gold.segment.text[gold.start:gold.end]
+            # From the document text: an edited span may run on past its sentence (annotate.spans).
+            offset = gold.segment.start
+            gold.quote = gold.document.text[offset + gold.start:offset + gold.end]
     gold.edited = any(getattr(gold, field) != getattr(source, field) for field in EDITABLE)
     for role in ("content", "source", "cue"):
         end_id = getattr(source, f"relation_{role}_id")

@@ -9,7 +9,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from annotate.models import Annotation, Layer
+from annotate.models import Annotation, Layer, Segment
 
 # The same limits for every door (API JSON, form and multipart bodies, review edits, restore).
 MAX_TEXT_ATTRIBUTE = 500
@@ -118,11 +118,12 @@ def _check_segment_shape(annotation, errors):
 
 
 def _check_span_shape(annotation, errors):
+    """A span is stored on its first sentence; its end may run on into the next sentences (annotate.spans)."""
     if annotation.segment_id is None:
         errors["segment"] = f"layer '{annotation.label.layer.key}' marks phrases: a segment is required"
         return
     _forbid(annotation, errors, ["relation_content", "relation_source", "relation_cue"], "span")
-    start, end, text = annotation.start, annotation.end, annotation.segment.text
+    start, end, segment = annotation.start, annotation.end, annotation.segment
     for field, value in (("start", start), ("end", end)):
         if value is None:
             errors[field] = "required for a span"
@@ -134,10 +135,34 @@ def _check_span_shape(annotation, errors):
         return
     if start >= end:
         errors["end"] = f"must be greater than start ({start})"
-    elif end > len(text):
-        errors["end"] = f"span runs past the end of the sentence ({len(text)} characters)"
-    elif annotation.quote != text[start:end]:
-        errors["quote"] = f"does not match the sentence text at {start}:{end} ('{text[start:end]}')"
+        return
+    if end <= len(segment.text):
+        # Inside its sentence: the sentence's own text decides, without reading the whole article.
+        if annotation.quote != segment.text[start:end]:
+            errors["quote"] = f"does not match the sentence text at {start}:{end} ('{segment.text[start:end]}')"
+        return
+    _check_running_span(annotation, segment, start, end, errors)
+
+
+def _check_running_span(annotation, segment, start, end, errors):
+    """Check a span that runs past its sentence: within the text, stored on its first sentence, quoted exactly."""
+    text = annotation.document.text
+    doc_start, doc_end = segment.start + start, segment.start + end
+    if doc_end > len(text):
+        errors["end"] = (f"span runs past the end of the document ({len(text) - segment.start} characters "
+                         "from the start of this sentence)")
+        return
+    if start >= len(segment.text):
+        # It starts in the spaces after the sentence: no later sentence may begin at or before that point.
+        later = Segment.objects.filter(document_id=segment.document_id, index__gt=segment.index, start__lte=doc_start)
+        later = later.order_by("-index").values_list("index", flat=True).first()
+        if later is not None:
+            errors["start"] = (f"lies in sentence {later + 1}, not in sentence {segment.index + 1}: a span is stored "
+                               "on the sentence it starts in")
+            return
+    if annotation.quote != text[doc_start:doc_end]:
+        errors["quote"] = (f"does not match the document text at {doc_start}:{doc_end} "
+                           f"('{text[doc_start:doc_end]}')")
 
 
 def _check_document_shape(annotation, errors):

@@ -136,11 +136,11 @@ def page_data(request, project, document, codebook):
     done = SegmentProgress.objects.filter(segment=OuterRef("pk"), annotator=request.user)
     segments = document.segments.annotate(
         done=Exists(done), comment_count=count_of(SegmentComment.objects.visible_to(request.user), "segment"),
-    ).values("id", "index", "kind", "paragraph", "text", "done", "comment_count")
+    ).values("id", "index", "kind", "paragraph", "start", "text", "done", "comment_count")
     annotations = (
         Annotation.objects.visible_to(request.user)
         .filter(document=document)
-        .select_related("label__layer", "annotator", "reviewer")
+        .select_related("label__layer", "annotator", "reviewer", "segment")
     )
     return {
         "me": request.user.username,

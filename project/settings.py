@@ -160,8 +160,8 @@ API_MAX_JSON_BYTES = 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "annotate.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "annotate.api.parsers.LimitedFormParser",
+        "annotate.api.parsers.LimitedMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "annotate.api.exceptions.exception_handler",
     "URL_FORMAT_OVERRIDE": None,

@@ -45,7 +45,7 @@ def test_span_is_created_with_document_offsets_and_history(ann1, sentence, label
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [
-    ({"end": 10_000}, "end", "past the end of the sentence"),
+    ({"end": 10_000}, "end", "past the end of the document"),
     ({"quote": "Lifeline"}, "quote", "does not match the sentence text"),
     ({"start": -3}, "start", "greater than or equal to 0"),
     ({"start": "two"}, "start", "valid integer"),

@@ -23,6 +23,7 @@ DATA = Path(__file__).parent / "data" / "interchange"
 TC_2020 = DATA / "semeval2020"
 SI_2020 = DATA / "semeval2020-si" / "article333333333.task1-SI.labels"
 SPANS_2023 = DATA / "semeval2023"
+MIXED = DATA / "semeval2020-mixed"  # six good lines and four bad ones
 # Articles 2 and 3 only: no span there crosses a sentence boundary.
 WITHIN = [TC_2020 / name for name in ("article222222222.txt", "article222222222.task2-TC.labels",
                                       "article333333333.txt", "train-task2-TC.labels")]
@@ -282,9 +283,8 @@ def test_spans_outside_the_text_are_refused(project, cast):
              InputFile("article5.task2-TC.labels", b"5\tDoubt\t9\t12\n5\tDoubt\t12\t99\n5\tDoubt\t4\t4\n")]
     report = import_files(project=project, format_key="semeval-2020", files=files, user=cast["manager"],
                           partial=True)
-    refused = report["refused_by_reason"]["span outside the text"]
-    assert refused["count"] == 2
-    assert [e["where"] for e in refused["examples"]] == ["article5.task2-TC.labels:2", "article5.task2-TC.labels:3"]
+    assert {reason: [e["where"] for e in entry["examples"]] for reason, entry in report["refused_by_reason"].items()} \
+        == {"span outside the text": ["article5.task2-TC.labels:2"], "empty span": ["article5.task2-TC.labels:3"]}
     assert report["tags"]["imported"] == 1
 
 
@@ -353,8 +353,11 @@ def test_command_prints_the_report_and_fails_with_it_when_refused(project, v1_pr
                                            r".*article111111111.task2-TC.labels:10"):
         call_command("import_annotations", str(TC_2020), "--format", "semeval-2020", "--project", "v1",
                      "--user", "manager")
+    with pytest.raises(CommandError, match="dry run: would be refused, nothing saved"):
+        call_command("import_annotations", str(TC_2020), "--format", "semeval-2020", "--project", "v1",
+                     "--user", "manager", "--dry-run")
     call_command("import_annotations", str(TC_2020), "--format", "semeval-2020", "--project", "v1",
-                 "--user", "manager", "--dry-run")
+                 "--user", "manager", "--dry-run", "--partial")
     assert "dry run: nothing saved" in capsys.readouterr().out
     assert not Annotation.objects.filter(project=v1_project).exists()
 
@@ -371,3 +374,20 @@ def test_command_names_a_bad_option(project, cast, tmp_path):
     with pytest.raises(CommandError, match="--annotator not used by the json format"):
         call_command("import_annotations", str(mapping), "--project", project.slug, "--user", "manager",
                      "--annotator", "x")
+
+
+def test_a_sample_with_bad_lines_counts_each_reason(project, cast):
+    report = run(project, cast["manager"], MIXED)
+    assert not report["saved"] and report["tags"] == {"read": 10, "imported": 6, "skipped": 0, "refused": 4}
+    assert not Annotation.objects.exists()
+    partial = run(project, cast["manager"], MIXED, partial=True)
+    assert partial["tags"] == {"read": 10, "imported": 6, "skipped": 0, "refused": 4}
+    assert Annotation.objects.count() == 6
+    refused = {reason: [e["where"] for e in entry["examples"]]
+               for reason, entry in partial["refused_by_reason"].items()}
+    assert refused == {
+        "malformed line": ["article555555555.task2-TC.labels:3"],
+        "unknown label": ["article555555555.task2-TC.labels:5"],
+        "span outside the text": ["article555555555.task2-TC.labels:7"],
+        "empty span": ["article555555555.task2-TC.labels:10"],
+    }

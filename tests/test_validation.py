@@ -38,11 +38,18 @@ def test_valid_span_passes(project, document, ann1, label, sentence):
     check_annotation(annotation)
 
 
-def test_span_past_the_sentence_end_is_rejected(project, document, ann1, label, sentence):
+def test_span_past_the_sentence_end_must_quote_the_document_text(project, document, ann1, label, sentence):
     n = len(sentence.text)
     errors = errors_of(build(project, document, ann1, label("attribution", "source"), segment=sentence,
                              start=n - 2, end=n + 3, quote="x"))
-    assert "end" in errors and "past the end of the sentence" in errors["end"]
+    assert "quote" in errors and "does not match the document text" in errors["quote"]
+
+
+def test_span_past_the_document_end_is_rejected(project, document, ann1, label, sentence):
+    past = len(document.text) - sentence.start + 1
+    errors = errors_of(build(project, document, ann1, label("attribution", "source"), segment=sentence,
+                             start=0, end=past, quote="x"))
+    assert "end" in errors and "past the end of the document" in errors["end"]
 
 
 def test_quote_must_equal_the_text_slice(project, document, ann1, label, sentence):

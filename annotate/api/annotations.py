@@ -71,7 +71,7 @@ class AnnotationViewSet(viewsets.ModelViewSet):
         return (
             Annotation.objects.visible_to(self.request.user)
             .filter(self.scope_filter)
-            .select_related("label__layer", "annotator", "reviewer")
+            .select_related("label__layer", "annotator", "reviewer", "segment")
         )
 
     def retrieve(self, request, *args, **kwargs):

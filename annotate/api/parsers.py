@@ -4,9 +4,11 @@ The size of a body is capped before it is read, for every content type, by
 annotate.middleware.RequestBodyLimitMiddleware.
 """
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 # An annotation body nests 3 deep; a restore's user_map 2.
 MAX_DEPTH = 20
@@ -36,6 +38,27 @@ class LimitedJSONParser(JSONParser):
         if problem:
             raise ParseError(f"JSON parse error - {problem}")
         return data
+
+
+class CountedFormParsing:
+    """Answer a form with more fields or files than Django reads (DATA_UPLOAD_MAX_NUMBER_*) with 400, not 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except TooManyFilesSent:
+            raise ParseError(f"more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files in one request: send them "
+                             "in parts") from None
+        except TooManyFieldsSent:
+            raise ParseError(f"more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields in one request") from None
+
+
+class LimitedMultiPartParser(CountedFormParsing, MultiPartParser):
+    pass
+
+
+class LimitedFormParser(CountedFormParsing, FormParser):
+    pass
 
 
 class JSONField(serializers.JSONField):

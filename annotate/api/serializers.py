@@ -16,6 +16,7 @@ from annotate.models import (
     SegmentProgress,
     Source,
 )
+from annotate.spans import SpanPlacementError, place_span
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
@@ -114,6 +115,20 @@ class DocumentUploadSerializer(serializers.Serializer):
     )
 
 
+class DocumentOffsetField(serializers.IntegerField):
+    """A span's start or end in the document text: read as the sentence's start plus the stored offset."""
+
+    def __init__(self, offset, **kwargs):
+        self.offset = offset
+        super().__init__(required=False, allow_null=True, min_value=0, **kwargs)
+
+    def get_attribute(self, instance):
+        value = getattr(instance, self.offset)
+        if value is None or instance.segment_id is None:
+            return None
+        return instance.segment.start + value
+
+
 class AnnotationSerializer(serializers.ModelSerializer):
     """One tag; the shape (segment, span, document, relation) follows its label's layer."""
 
@@ -130,6 +145,11 @@ class AnnotationSerializer(serializers.ModelSerializer):
     label = serializers.PrimaryKeyRelatedField(queryset=Label.objects.select_related("layer__codebook"))
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    doc_start = DocumentOffsetField("start", help_text=(
+        "A span's start in the document text (null unless a span). Instead of segment, start and end, a new span may "
+        "give document, doc_start and doc_end: it is stored on the sentence it starts in, and may run on into the "
+        "next sentences."))
+    doc_end = DocumentOffsetField("end", help_text="A span's end in the document text (exclusive; null unless a span).")
     attributes = JSONField(required=False, help_text="Layer-specific attributes, e.g. {\"polarity\": \"negative\"}.")
     version = serializers.IntegerField(required=False, help_text="The version you edited (or send If-Match).")
     client_key = serializers.UUIDField(
@@ -140,20 +160,25 @@ class AnnotationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Annotation
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
-                  "start", "end", "quote", "attributes", "note", "relation_content", "relation_source",
-                  "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold", "version",
-                  "client_key", "created_at", "modified_at", "import_source", "import_file"]
+                  "start", "end", "doc_start", "doc_end", "quote", "attributes", "note", "relation_content",
+                  "relation_source", "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold",
+                  "version", "client_key", "created_at", "modified_at", "import_source", "import_file"]
         read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
 
     def validate(self, data):
         """Return the fields to write; the write path (annotate.tags) checks the tag they make."""
         data.pop("version", None)
+        offsets = _document_offsets(data)
         if self.instance is not None:
             data.pop("client_key", None)
             for locked in ("document", "segment"):
                 if locked in data and data.pop(locked) != getattr(self.instance, locked):
                     raise serializers.ValidationError({locked: "cannot be changed; delete and re-create instead"})
+            if offsets:
+                _place(data, self.instance.document, offsets, self.instance.label, segment=self.instance.segment)
             return data
+        if offsets and data.get("document") is None:
+            raise serializers.ValidationError({"document": "required with doc_start and doc_end"})
         document = data.get("document")
         if document is None:
             if data.get("segment") is not None:
@@ -164,10 +189,51 @@ class AnnotationSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError({"document": "give a segment, or a document for article-level tags"})
         if role_in(self.context["request"], document.project_id) is None:
             raise serializers.ValidationError({"document": "you are not a member of this document's project"})
+        if offsets:
+            _place(data, document, offsets, data["label"])
         if data.get("quote") is None:
             data["quote"] = ""
         data["document"], data["project"] = document, document.project
         return data
+
+
+def _document_offsets(data):
+    """Pop doc_start and doc_end from the input; return them as a pair, or None when neither was given."""
+    given = {name: data.pop(name) for name in ("doc_start", "doc_end") if data.get(name) is not None}
+    if not given:
+        return None
+    for name in ("doc_start", "doc_end"):
+        if name not in given:
+            raise serializers.ValidationError({name: "give doc_start and doc_end together"})
+    mixed = [name for name in ("segment", "start", "end") if data.get(name) is not None]
+    if mixed:
+        raise serializers.ValidationError({mixed[0]: "give either document offsets (doc_start, doc_end) or a segment "
+                                                     "with start and end, not both"})
+    return given["doc_start"], given["doc_end"]
+
+
+def _place(data, document, offsets, label, segment=None):
+    """Turn document offsets into (segment, start, end) by the storage rule of annotate.spans."""
+    label = data.get("label", label)
+    if label.layer.scope != Layer.Scope.SPAN:
+        raise serializers.ValidationError({"doc_start": f"only span labels take document offsets, not layer "
+                                                        f"'{label.layer.key}' ({label.layer.scope})"})
+    doc_start, doc_end = offsets
+    try:
+        placed, start, end = place_span(list(document.segments.order_by("index")), doc_start, doc_end,
+                                        len(document.text))
+    except SpanPlacementError as error:
+        field = "doc_end" if doc_end > len(document.text) or doc_start >= doc_end else "doc_start"
+        raise serializers.ValidationError({field: str(error)}) from None
+    if segment is not None and placed != segment:
+        raise serializers.ValidationError({"doc_start": (
+            f"the span would start in sentence {placed.index + 1}, not in its sentence {segment.index + 1}: "
+            "delete and re-create it")})
+    if segment is None:
+        data["segment"] = placed
+    data["start"], data["end"] = start, end
+    if data.get("quote") is None:
+        data["quote"] = document.text[doc_start:doc_end]
 
 
 class SegmentSerializer(serializers.ModelSerializer):

@@ -16,10 +16,11 @@ from html import escape
 
 from .html_parts import STYLE, annotation_html, classes, codebook_css, describe, ending, legend_section, source_box
 from .legend import Legend
-from .readable import Ending, Paragraph, Start, pieces, walk
+from .readable import Continued, Ending, Paragraph, Start, pieces, runs_on, walk
 from .records import DocumentBlock, ExportMeta, ExportSegment
 
 TAGS = {"title": "h1", "standfirst": "p", "heading": "h2", "body": "p"}
+RUNS_ON = " · <i>runs on into the next sentence</i>"
 
 
 def export_html(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[bytes]:
@@ -77,22 +78,23 @@ class _Page:
         tag = TAGS.get(paragraph.kind, "p")
         sentences, notes = [], []
         for segment in paragraph.segments:
-            sentence = self._sentence(segment)
-            if segment["annotations"]:
+            continued = paragraph.continued.get(segment["id"], [])
+            sentence = self._sentence(segment, continued)
+            if segment["annotations"] or continued:
                 self.note += 1
                 n, doc = self.note, self.doc
                 ref = f'<sup class="ref"><a href="#d{doc}-n{n}" id="d{doc}-r{n}">{n}</a></sup>'
                 sentence += self._badges(segment) + ref
-                notes.append(self._footnote(segment, n))
+                notes.append(self._footnote(segment, n, continued))
             sentences.append(sentence)
         html = f'<{tag} class="{escape(paragraph.kind)}">{" ".join(sentences)}</{tag}>\n'
         if notes:
             html += f'<ol class="notes">\n{"".join(notes)}</ol>\n'
         return html
 
-    def _sentence(self, segment: ExportSegment) -> str:
+    def _sentence(self, segment: ExportSegment, continued: list[Continued]) -> str:
         out = []
-        for text, spans in pieces(segment):
+        for text, spans in pieces(segment, continued):
             piece = escape(text)
             # Innermost mark carries the title, since it is the element a pointer rests on.
             for depth, a in enumerate(reversed(spans)):
@@ -114,8 +116,17 @@ class _Page:
             badges.append(f'<span class="badge {classes(self.legend, layer, label)}" title="{title}">{text}</span>')
         return "".join(badges)
 
-    def _footnote(self, segment: ExportSegment, n: int) -> str:
-        items = "".join(f"<li>{annotation_html(self.legend, a)}</li>" for a in segment["annotations"])
+    def _footnote(self, segment: ExportSegment, n: int, continued: list[Continued]) -> str:
+        # A span that runs over several sentences is listed under its first, and marked on the others.
+        doc = self.doc
+        items = "".join(
+            f'<li class="continued">↳ continued from <a href="#d{doc}-s{item.first}">sentence {item.first + 1}</a>:'
+            f" {escape(describe(self.legend, item.annotation))}</li>"
+            for item in continued
+        ) + "".join(
+            f"<li>{annotation_html(self.legend, a)}{RUNS_ON if runs_on(a, segment) else ''}</li>"
+            for a in segment["annotations"]
+        )
         return (
             f'<li id="d{self.doc}-n{n}" value="{n}">Sentence {segment["index"] + 1}'
             f' <a class="back" href="#d{self.doc}-r{n}" title="Back to the text">↩</a><ul>{items}</ul></li>\n'

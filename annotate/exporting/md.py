@@ -17,12 +17,13 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 
 from .legend import ATTRIBUTION_COLUMNS, Legend, attribution_cells, details
-from .readable import Anchor, Ending, Paragraph, Start, pieces, walk
+from .readable import Anchor, Continued, Ending, Paragraph, Start, pieces, runs_on, walk
 from .records import DocumentBlock, ExportAnnotation, ExportDocument, ExportMeta, ExportSegment
 
 INLINE = re.compile(r"([\\`*_\[\]|~$])")
 ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 BLOCK_START = re.compile(r"[#>+-]|\d+[.)]")
+RUNS_ON = " · *runs on into the next sentence*"
 
 
 def escape(value) -> str:
@@ -82,12 +83,13 @@ class _Page:
         """Return a paragraph, heading or headline followed by its footnotes."""
         sentences, notes = [], []
         for segment in paragraph.segments:
-            sentence = _sentence(segment)
-            if segment["annotations"]:
+            continued = paragraph.continued.get(segment["id"], [])
+            sentence = _sentence(segment, continued)
+            if segment["annotations"] or continued:
                 self.note += 1
                 label = f"d{self.doc}-{self.note}"
                 sentence += f"{self._badges(segment)}[^{label}]"
-                notes.append(self._footnote(segment, label))
+                notes.append(self._footnote(segment, label, continued))
             sentences.append(sentence)
         prefix = {"title": "# ", "heading": "## "}.get(paragraph.kind, "")
         body = _line(" ".join(sentences))
@@ -106,14 +108,22 @@ class _Page:
         ]
         return f" *{escape('[' + '; '.join(badges) + ']')}*" if badges else ""
 
-    def _footnote(self, segment: ExportSegment, label: str) -> str:
-        items = "".join(f"    - {_annotation(self.legend, a)}\n" for a in segment["annotations"])
+    def _footnote(self, segment: ExportSegment, label: str, continued: list[Continued]) -> str:
+        # A span that runs over several sentences is listed under its first, and marked on the others.
+        items = "".join(
+            f"    - ↳ continued from sentence {item.first + 1}: {_heading(self.legend, item.annotation)}"
+            f" ({escape(item.annotation['annotator'])})\n"
+            for item in continued
+        ) + "".join(
+            f"    - {_annotation(self.legend, a)}{RUNS_ON if runs_on(a, segment) else ''}\n"
+            for a in segment["annotations"]
+        )
         return f"[^{label}]: Sentence {segment['index'] + 1}:\n\n{items}\n"
 
 
-def _sentence(segment: ExportSegment) -> str:
+def _sentence(segment: ExportSegment, continued: list[Continued]) -> str:
     out = []
-    for covered, run in groupby(pieces(segment), key=lambda piece: bool(piece[1])):
+    for covered, run in groupby(pieces(segment, continued), key=lambda piece: bool(piece[1])):
         joined = "".join(piece for piece, _ in run)
         out.append(_strong(joined) if covered else escape(joined))
     return "".join(out)
@@ -128,8 +138,12 @@ def _strong(value: str) -> str:
     return f"{escape(lead)}**{escape(core)}**{escape(trail)}"
 
 
+def _heading(legend: Legend, a: ExportAnnotation) -> str:
+    return f"**{escape(legend.marker(a['layer']))} {escape(legend.heading(a))}**"
+
+
 def _annotation(legend: Legend, a: ExportAnnotation) -> str:
-    return f"**{escape(legend.marker(a['layer']))} {escape(legend.heading(a))}**" + "".join(
+    return _heading(legend, a) + "".join(
         f" · {escape(part)}" for part in details(a)
     )
 

@@ -13,16 +13,25 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .common import Anchors
+from .common import Anchors, doc_offsets
 from .records import DocumentBlock, ExportAnnotation, ExportDocument, ExportSegment
 
 MISSING_LAYER = "missing_perspectives"
 
 
 @dataclass(slots=True)
+class Continued:
+    """A span stored on an earlier sentence (its first) that runs on into this one."""
+
+    annotation: ExportAnnotation
+    first: int  # the index of the sentence the span starts in
+
+
+@dataclass(slots=True)
 class Paragraph:
     kind: str  # "title" | "standfirst" | "heading" | "body"
     segments: list[ExportSegment]
+    continued: dict[int, list[Continued]] = field(default_factory=dict)  # segment id -> spans running on into it
 
 
 @dataclass(slots=True)
@@ -98,33 +107,42 @@ def walk(blocks: Iterable[DocumentBlock]) -> Iterator[Start | Paragraph | Ending
 class _Seen:
     """What one document's segments leave behind for its ending."""
 
-    __slots__ = ("anchors", "counts", "quotes")
+    __slots__ = ("anchors", "counts", "open", "quotes")
 
     def __init__(self) -> None:
         self.anchors = Anchors()
         self.counts = Counts()
         self.quotes: dict[int, str] = {}  # span annotation id -> quote, to name relation ends
+        self.open: list[tuple[int, Continued]] = []  # (document end, span) of spans that run past their sentence
 
-    def add(self, segment: ExportSegment) -> None:
+    def add(self, segment: ExportSegment) -> list[Continued]:
+        """Take in a segment; return the spans of earlier sentences that run on into it."""
         self.anchors.remember(segment)
         self.counts.segments += 1
         self.counts.annotated += bool(segment["annotations"])
+        continued = [span for end, span in self.open if end > segment["start"]]
+        self.open = [(end, span) for end, span in self.open if end > segment["end"]]
         for a in segment["annotations"]:
             self.counts.add(a)
             if a["scope"] == "span":
                 self.quotes[a["id"]] = a["quote"]
+                offsets = doc_offsets(a, segment)
+                if offsets is not None and offsets[1] > segment["end"]:
+                    self.open.append((offsets[1], Continued(a, segment["index"])))
+        return continued
 
 
 def _paragraphs(segments: Iterable[ExportSegment], seen: _Seen) -> Iterator[Paragraph]:
     current: Paragraph | None = None
     for segment in segments:
-        seen.add(segment)
-        if current is not None and _continues(current, segment):
-            current.segments.append(segment)
-            continue
-        if current is not None:
-            yield current
-        current = Paragraph(segment["kind"], [segment])
+        continued = seen.add(segment)
+        if current is None or not _continues(current, segment):
+            if current is not None:
+                yield current
+            current = Paragraph(segment["kind"], [])
+        current.segments.append(segment)
+        if continued:
+            current.continued[segment["id"]] = continued
     if current is not None:
         yield current
 
@@ -134,11 +152,14 @@ def _continues(paragraph: Paragraph, segment: ExportSegment) -> bool:
     return segment["kind"] == paragraph.kind and segment["paragraph"] == last["paragraph"]
 
 
-def pieces(segment: ExportSegment) -> list[tuple[str, list[ExportAnnotation]]]:
-    """Split a segment's text at every span boundary, each piece with the spans covering it."""
+def pieces(segment: ExportSegment, continued: Iterable[Continued] = ()) -> list[tuple[str, list[ExportAnnotation]]]:
+    """Split a segment's text at every span boundary, each piece with the spans covering it.
+
+    Spans of earlier sentences that run on into this one (``continued``) cover it from its start.
+    """
     text = segment["text"]
     spans = []
-    for a in segment["annotations"]:
+    for a in [*(item.annotation for item in continued), *segment["annotations"]]:
         offsets = span_offsets(a, segment)
         if offsets is not None:
             spans.append((*offsets, a))
@@ -151,15 +172,21 @@ def pieces(segment: ExportSegment) -> list[tuple[str, list[ExportAnnotation]]]:
 
 
 def span_offsets(a: ExportAnnotation, segment: ExportSegment) -> tuple[int, int] | None:
-    """Return a span's offsets inside its segment, clamped, or None if it is not a span."""
+    """Return the part of a span inside a segment (its own or one it runs on into), clamped, or None."""
     if a["scope"] != "span":
         return None
-    if a["start"] is not None and a["end"] is not None:
-        start, end = a["start"], a["end"]
-    elif a["doc_start"] is not None and a["doc_end"] is not None:
+    if a["doc_start"] is not None and a["doc_end"] is not None:
         start, end = a["doc_start"] - segment["start"], a["doc_end"] - segment["start"]
+    elif a["start"] is not None and a["end"] is not None:
+        start, end = a["start"], a["end"]
     else:
         return None
     length = len(segment["text"])
     start, end = max(0, min(start, length)), max(0, min(end, length))
     return (start, end) if start < end else None
+
+
+def runs_on(a: ExportAnnotation, segment: ExportSegment) -> bool:
+    """Return whether a span stored on this segment runs on past its end into the next sentences."""
+    offsets = doc_offsets(a, segment) if a["scope"] == "span" else None
+    return offsets is not None and offsets[1] > segment["end"]

@@ -65,6 +65,8 @@ class ExportAnnotation(TypedDict):
     modified: str
     version: int
     relation: ExportRelation | None  # set for relation scope only
+    import_source: str  # for a tag imported from another dataset or tool, where from ("semeval-2020"); else ""
+    import_file: str  # and the file it was read from
 
 
 class ExportComment(TypedDict):

@@ -36,7 +36,7 @@ ANNOTATION_FIELDS = (
     "label__technique", "label__layer__key", "label__layer__scope", "start", "end", "quote", "attributes_text",
     "note", "annotator__username", "status", "reviewer__username", "reviewed_text", "review_note", "gold",
     "edited", "version", "created_text", "modified_text", "relation_content_id", "relation_source_id",
-    "relation_cue_id",
+    "relation_cue_id", "import_source", "import_file",
 )
 SEGMENT_FIELDS = ("id", "document_id", "index", "kind", "paragraph", "start", "end", "text")
 CHUNK = 2000
@@ -94,7 +94,7 @@ def annotation_record(row, provenance):
     """Return the export record of one annotation row."""
     (pk, _document_id, segment_id, segment_index, segment_start, label, label_name, technique, layer, scope,
      start, end, quote, attributes, note, annotator, status, reviewer, reviewed_at, review_note, gold, edited,
-     version, created, modified, content, source, cue) = row
+     version, created, modified, content, source, cue, import_source, import_file) = row
     spans = start is not None and segment_start is not None
     return {
         "id": pk, "layer": layer, "scope": scope, "label": label, "label_name": label_name,
@@ -107,6 +107,7 @@ def annotation_record(row, provenance):
         "modified": _iso_text(modified),
         "version": version,
         "relation": {"content": content, "source": source, "cue": cue} if scope == Layer.Scope.RELATION else None,
+        "import_source": import_source, "import_file": import_file,
     }
 
 

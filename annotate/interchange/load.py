@@ -267,6 +267,8 @@ class _Loader:
     def _place_span(self, annotation, foreign, document, segments):
         if foreign.start is None or foreign.end is None:
             raise _Refused("span without offsets", foreign.where, "a span needs a start and an end")
+        if foreign.start >= foreign.end:
+            raise _Refused("empty span", foreign.where, f"span {foreign.start}-{foreign.end} is empty or reversed")
         try:
             segment, start, end = place_span(segments, foreign.start, foreign.end, len(document.text))
         except SpanPlacementError as error:

@@ -44,7 +44,8 @@ class ImportReport:
     @property
     def result(self):
         if self.dry_run:
-            return "dry run: nothing saved"
+            return "dry run: would be refused, nothing saved" if self.refused and not self.partial \
+                else "dry run: nothing saved"
         if self.saved:
             return "imported" if not self.refused else "imported in part"
         return "refused: nothing saved"

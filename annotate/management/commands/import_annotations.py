@@ -67,7 +67,7 @@ class Command(BaseCommand):
         if options["verbosity"] > 1:
             self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
         text = render(report)
-        if not report["saved"] and not report["dry_run"]:
+        if "refused" in report["result"]:
             raise CommandError(text)
         self.stdout.write(text)
 
