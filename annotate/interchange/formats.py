@@ -11,7 +11,7 @@ by annotate.restoring.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from annotate.interchange import semeval
+from annotate.interchange import doccano, labelstudio, semeval, w3c
 from annotate.interchange.report import ImportOptionError
 
 
@@ -44,3 +44,12 @@ register(Format("semeval-2020", "SemEval-2020 Task 11: article<ID>.txt and SI (i
                                 "technique, start, end) .labels files", semeval.read_2020, semeval.accepts_2020))
 register(Format("semeval-2023", "SemEval-2023 Task 3 subtask 3: article<ID>.txt and span files (id, technique, "
                                 "start, end)", semeval.read_2023, semeval.accepts_2023))
+register(Format("doccano", "doccano JSONL: one document a line, spans as label [[start, end, name]] or entities "
+                           "(UTF-16 offsets), document labels as a list of names", doccano.read_doccano,
+                lambda file: file.basename.lower().endswith((".jsonl", ".json"))))
+register(Format("labelstudio", "Label Studio JSON export: tasks with data.text, annotations and predictions (labels, "
+                               "choices, textarea notes)", labelstudio.read_labelstudio,
+                lambda file: file.basename.lower().endswith(".json")))
+register(Format("w3c", "W3C Web Annotation JSON-LD: a collection, page or annotations, with TextPositionSelector or "
+                       "TextQuoteSelector targets; article .txt/.md files for sources the project lacks",
+                w3c.read_w3c, w3c.accepts))

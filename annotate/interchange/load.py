@@ -17,6 +17,9 @@ person to a project). Without it, a tag keeps the format's annotator name
 when that name is an account that is a member of the project, and is the
 importing user's otherwise.
 
+A relation points at its ends by their ``ref``: tags of the same batch, which
+readers list before the relations.
+
 A tag identical to one already in the project (same place, label and
 annotator) is skipped, so importing the same files twice adds nothing;
 identical tags inside one batch are all kept, as the data has them.
@@ -117,6 +120,7 @@ class _Loader:
         self.refused_documents = {}  # foreign key -> why
         self.accounts = {}
         self.existing = {}  # document id -> Counter of identical-tag keys already in the project
+        self.refs = {}  # ForeignTag.ref -> its Annotation, for the relations that point at it
 
     # Documents
 
@@ -187,8 +191,12 @@ class _Loader:
             annotation = self._build(foreign)
             if self._already_there(annotation):
                 self.report.tags["skipped"] += 1
+                if foreign.ref:
+                    self.refs[foreign.ref] = self._twin(annotation)
                 return
             tags.do_import_tag(annotation=annotation, user=self.user, reason=f"imported from {self.source}")
+            if foreign.ref:
+                self.refs[foreign.ref] = annotation
         except _Refused as refused:
             self.report.refuse(refused.refusal)
             return
@@ -210,17 +218,50 @@ class _Loader:
             label = self.mapping.resolve(foreign.label, foreign.scope)
         except Unmapped as unmapped:
             raise _Refused(unmapped.reason, foreign.where, unmapped.detail) from None
-        if label.layer.scope != foreign.scope:
+        scope = _scope(foreign, label.layer.scope)
+        if label.layer.scope != scope:
             raise _Refused("label of another scope", foreign.where,
                            f"{foreign.label!r} maps to {label}, a {label.layer.scope} label, for a {foreign.scope} tag")
         annotation = Annotation(project=self.project, document=document, label=label,
                                 annotator=self._annotator(foreign.annotator), attributes=dict(foreign.attributes),
                                 note=foreign.note, import_source=self.source, import_file=file_of(foreign.where))
-        if foreign.scope == Layer.Scope.SPAN:
+        if scope == Layer.Scope.SPAN:
             self._place_span(annotation, foreign, document, segments)
-        elif foreign.scope == Layer.Scope.SEGMENT:
+        elif scope != foreign.scope:
+            self._place_region(annotation, foreign, segments)
+        elif scope == Layer.Scope.SEGMENT:
             self._place_sentence(annotation, foreign, segments)
+        elif scope == Layer.Scope.RELATION:
+            self._link(annotation, foreign)
         return annotation
+
+    def _link(self, annotation, foreign):
+        """Point a relation at its ends: tags of this batch, which readers put before the relations."""
+        for role, ref in foreign.ends.items():
+            end = self.refs.get(ref)
+            if end is None:
+                raise _Refused("relation end not imported", foreign.where,
+                               f"its {role} ({ref}) is not a tag imported from these files")
+            setattr(annotation, f"relation_{role}", end)
+
+    def _twin(self, annotation):
+        """Return the tag already in the project that an identical tag of the batch was skipped for."""
+        return Annotation.objects.filter(
+            project=self.project, document=annotation.document, segment=annotation.segment, label=annotation.label,
+            annotator=annotation.annotator, start=annotation.start, end=annotation.end, gold=False,
+        ).order_by("pk").first()
+
+    def _place_region(self, annotation, foreign, segments):
+        """Put a region over one whole sentence on that sentence: a sentence label, or a document label's anchor."""
+        hit = covered(segments, foreign.start, foreign.end)
+        if len(hit) != 1 or (hit[0].start, hit[0].end) != (foreign.start, foreign.end):
+            raise _Refused("region is not a sentence", foreign.where,
+                           f"{foreign.label!r} labels sentences (or articles, at a sentence): {foreign.start}-"
+                           f"{foreign.end} is not exactly one of the project's sentences")
+        if foreign.quote is not None and foreign.quote != hit[0].text:
+            raise _Refused("quote mismatch", foreign.where, f"the file quotes {foreign.quote[:80]!r}, the sentence "
+                                                            f"at {foreign.start}-{foreign.end} is {hit[0].text[:80]!r}")
+        annotation.segment = hit[0]
 
     def _place_span(self, annotation, foreign, document, segments):
         if foreign.start is None or foreign.end is None:
@@ -269,6 +310,15 @@ class _Loader:
             existing[key] -= 1
             return True
         return False
+
+
+def _scope(foreign, layer_scope):
+    """Return the scope a tag is read as: formats that mark only regions (Label Studio, W3C) write a sentence
+    label, or a document label's anchor sentence, as a region over exactly that sentence."""
+    if foreign.scope == Layer.Scope.SPAN and foreign.start is not None and layer_scope in (
+            Layer.Scope.SEGMENT, Layer.Scope.DOCUMENT):
+        return layer_scope
+    return foreign.scope
 
 
 class _Refused(Exception):

@@ -28,11 +28,13 @@ class ForeignTag:
     where: str  # the file and line or item it came from, for the report: "article1.task2-TC.labels:3"
     start: int | None = None  # document offsets of a span or a sentence; None for an article-level label
     end: int | None = None
-    scope: str = "span"  # "span" (a phrase), "segment" (a whole sentence) or "document" (the article)
+    scope: str = "span"  # "span" (a phrase), "segment" (a whole sentence), "document" (the article) or "relation"
     annotator: str = ""  # the format's name for who made it, if it has one
     attributes: dict = field(default_factory=dict)
     note: str = ""
     quote: str | None = None  # the text the format says the span covers, checked against the document if given
+    ref: str = ""  # the format's id of this tag, unique in the batch, when a relation may point at it
+    ends: dict = field(default_factory=dict)  # a relation's ends: "content", "source", "cue" -> the ends' refs
 
 
 @dataclass(slots=True)
