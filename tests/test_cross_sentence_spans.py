@@ -31,6 +31,10 @@ SECOND = "Are they for real?"  # the whole of sentence 3
 
 @pytest.fixture
 def article(project):
+    return make_article(project)
+
+
+def make_article(project):
     """Return a document cut by hand into a title and five sentences in two paragraphs."""
     document = Document.objects.create(project=project, title=TITLE, text=TEXT, filename="article1.txt",
                                        text_sha256=hashlib.sha256(TEXT.encode()).hexdigest())
