@@ -386,3 +386,11 @@ def test_json_export_restores_into_a_fresh_project_with_the_same_spans(project, 
     restored = Annotation.objects.filter(project=fresh, label__layer__key="attribution")
     assert sorted((tag.segment.start + tag.start, tag.segment.start + tag.end, tag.quote) for tag in restored) == \
         sorted([*EXPECTED, (*offsets(ACROSS), ACROSS)])
+
+
+def test_api_output_says_where_an_imported_tag_came_from(project, article, cast, label):
+    tag = create_tag(project=project, document=article, annotator=cast["ann1"], label=label("attribution", "content"),
+                     import_source="semeval-2020", import_file="article1.labels", **stored(article, ACROSS))
+    body = client_for(cast["ann1"]).get(f"/api/annotations/{tag.pk}/").json()
+    assert (body["import_source"], body["import_file"]) == ("semeval-2020", "article1.labels")
+    assert body["doc_start"] == offsets(ACROSS)[0]

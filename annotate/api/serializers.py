@@ -144,8 +144,9 @@ class AnnotationSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
                   "start", "end", "doc_start", "doc_end", "quote", "attributes", "note", "relation_content",
                   "relation_source", "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold",
-                  "version", "client_key", "created_at", "modified_at"]
-        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
+                  "version", "client_key", "import_source", "import_file", "created_at", "modified_at"]
+        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "import_source", "import_file",
+                            "created_at", "modified_at"]
 
     def validate(self, data):
         """Return the fields to write; the write path (annotate.tags) checks the tag they make."""

@@ -4,8 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from annotate.models import Annotation
+from tests.api_helpers import create_tag
 from tests.browser.pages import choose_layer, open_document, wait_saved
-from tests.test_cross_sentence_spans import ACROSS, make_article
+from tests.test_cross_sentence_spans import ACROSS, make_article, stored
 
 pytestmark = pytest.mark.browser
 
@@ -90,4 +91,19 @@ def test_shift_arrows_extend_a_selection_past_the_sentence_end_into_the_next_par
     assert marked(page, 5) == ""
     page.keyboard.press("j")
     expect(page.locator("#sentence-anns .ann.continued")).to_contain_text("continues from sentence 4")
+    assert page.errors == []
+
+
+def test_an_imported_tag_says_where_it_came_from_and_which_attributes_were_not_given(login, cast, project, article,
+                                                                                      label):
+    create_tag(project=project, document=article, annotator=cast["ann1"],
+               label=label("loaded_language", "doubt_reputation"), attributes={"polarity": "negative"},
+               import_source="semeval-2020", import_file="article1.labels",
+               **stored(article, ACROSS))
+    page = login("ann1")
+    open_document(page, article, 1)
+    origin = page.locator("#sentence-anns .ann .origin")
+    expect(origin).to_contain_text("imported from semeval-2020")
+    expect(origin).to_contain_text("Target: not given")
+    expect(origin).not_to_contain_text("Polarity")
     assert page.errors == []

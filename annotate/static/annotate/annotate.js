@@ -190,11 +190,20 @@ function item(a, names) {
   a.scope === 'relation' ? h('div', { class: 'quote' }, describeRelation(a)) : null,
   anchor,
   attrs.length ? h('div', { class: 'attrs' }, attrs.join(' · ')) : null,
+  a.import_source ? origin(a) : null,
   a.note ? h('div', { class: 'note' }, a.note) : null,
   a.pending ? h('div', { class: 'state' }, queue.timer ? 'not saved yet' : 'saving…') : null,
   own ? h('div', { class: 'ann-actions' },
     h('button', { type: 'button', onclick: () => editForm(a), 'aria-label': `Edit ${what}` }, 'Edit'),
     h('button', { type: 'button', onclick: () => remove(a), 'aria-label': `Delete ${what}` }, 'Delete')) : null);
+}
+
+// A tag read from a dataset: where it came from, and the declared attributes the dataset did not give.
+function origin(a) {
+  const missing = layerOf(a).attributes.filter((spec) => [undefined, null, ''].includes((a.attributes || {})[spec.key]))
+    .map((spec) => `${spec.name || human(spec.key)}: not given`);
+  return h('div', { class: 'origin', title: a.import_file || '' }, `imported from ${a.import_source}`,
+    missing.length ? h('span', { class: 'muted' }, ` · ${missing.join(' · ')}`) : null);
 }
 
 const order = (a, b) => layers.indexOf(layerOf(a)) - layers.indexOf(layerOf(b)) || (a.start ?? 0) - (b.start ?? 0);
