@@ -124,7 +124,7 @@ function drawTabs() {
 
 const HINTS = {
   segment: 'Toggle labels on the focused sentence.',
-  span: 'Select words in the focused sentence, then pick a label.',
+  span: 'Select words starting in the focused sentence (they may run on into the next ones), then pick a label.',
   document: 'Labels for the whole article, with an optional anchor sentence.',
   relation: 'Link a content span to its source span (and cue).',
 };
