@@ -394,3 +394,15 @@ def test_api_output_says_where_an_imported_tag_came_from(project, article, cast,
     body = client_for(cast["ann1"]).get(f"/api/annotations/{tag.pk}/").json()
     assert (body["import_source"], body["import_file"]) == ("semeval-2020", "article1.labels")
     assert body["doc_start"] == offsets(ACROSS)[0]
+
+
+def test_null_document_offsets_are_the_same_as_none(project, article, cast, label):
+    fields = stored(article, WITHIN)
+    body = {**fields, "segment": fields["segment"].pk, "label": label("attribution", "content").pk,
+            "doc_start": None, "doc_end": None}
+    response = post(cast["ann1"], body)
+    assert response.status_code == 201, response.json()
+    tag = Annotation.objects.get()
+    edited = patch(cast["ann1"], tag, {"note": "checked", "doc_start": None, "doc_end": None})
+    assert edited.status_code == 200, edited.json()
+    assert edited.json()["doc_start"] == offsets(WITHIN)[0]

@@ -182,7 +182,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 def _document_offsets(data):
     """Pop doc_start and doc_end from the input; return them as a pair, or None when neither was given."""
-    given = {name: data.pop(name) for name in ("doc_start", "doc_end") if data.get(name) is not None}
+    popped = {name: data.pop(name, None) for name in ("doc_start", "doc_end")}
+    given = {name: value for name, value in popped.items() if value is not None}
     if not given:
         return None
     for name in ("doc_start", "doc_end"):
