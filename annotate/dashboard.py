@@ -15,6 +15,10 @@ Definitions (CODEBOOK.md, "Agreement"):
   on sentences both finished; a layer's or label's F1 is the mean over the
   pairs (for a label, over the pairs where either annotator used it).
   Token alpha: nominal alpha over the whitespace tokens a span covers.
+  A span that runs on past its sentence belongs to its first sentence
+  (the one it is stored on) but is matched against the other annotator's
+  spans anywhere in the document, and its tokens count in every sentence
+  it covers (annotate.spans).
 - Document and relation layers get no alpha (an article is one unit); the
   page shows how their labels are used instead.
 - Attribution and missing perspectives count, per document, the gold tags

@@ -31,6 +31,10 @@ SECOND = "Are they for real?"  # the whole of sentence 3
 
 @pytest.fixture
 def article(project):
+    return make_article(project)
+
+
+def make_article(project):
     """Return a document cut by hand into a title and five sentences in two paragraphs."""
     document = Document.objects.create(project=project, title=TITLE, text=TEXT, filename="article1.txt",
                                        text_sha256=hashlib.sha256(TEXT.encode()).hexdigest())
@@ -382,3 +386,23 @@ def test_json_export_restores_into_a_fresh_project_with_the_same_spans(project, 
     restored = Annotation.objects.filter(project=fresh, label__layer__key="attribution")
     assert sorted((tag.segment.start + tag.start, tag.segment.start + tag.end, tag.quote) for tag in restored) == \
         sorted([*EXPECTED, (*offsets(ACROSS), ACROSS)])
+
+
+def test_api_output_says_where_an_imported_tag_came_from(project, article, cast, label):
+    tag = create_tag(project=project, document=article, annotator=cast["ann1"], label=label("attribution", "content"),
+                     import_source="semeval-2020", import_file="article1.labels", **stored(article, ACROSS))
+    body = client_for(cast["ann1"]).get(f"/api/annotations/{tag.pk}/").json()
+    assert (body["import_source"], body["import_file"]) == ("semeval-2020", "article1.labels")
+    assert body["doc_start"] == offsets(ACROSS)[0]
+
+
+def test_null_document_offsets_are_the_same_as_none(project, article, cast, label):
+    fields = stored(article, WITHIN)
+    body = {**fields, "segment": fields["segment"].pk, "label": label("attribution", "content").pk,
+            "doc_start": None, "doc_end": None}
+    response = post(cast["ann1"], body)
+    assert response.status_code == 201, response.json()
+    tag = Annotation.objects.get()
+    edited = patch(cast["ann1"], tag, {"note": "checked", "doc_start": None, "doc_end": None})
+    assert edited.status_code == 200, edited.json()
+    assert edited.json()["doc_start"] == offsets(WITHIN)[0]

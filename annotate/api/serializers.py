@@ -160,8 +160,9 @@ class AnnotationSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
                   "start", "end", "doc_start", "doc_end", "quote", "attributes", "note", "relation_content",
                   "relation_source", "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold",
-                  "version", "client_key", "created_at", "modified_at", "import_source", "import_file"]
-        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
+                  "version", "client_key", "import_source", "import_file", "created_at", "modified_at"]
+        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "import_source", "import_file",
+                            "created_at", "modified_at"]
 
     def validate(self, data):
         """Return the fields to write; the write path (annotate.tags) checks the tag they make."""
@@ -197,7 +198,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 def _document_offsets(data):
     """Pop doc_start and doc_end from the input; return them as a pair, or None when neither was given."""
-    given = {name: data.pop(name) for name in ("doc_start", "doc_end") if data.get(name) is not None}
+    popped = {name: data.pop(name, None) for name in ("doc_start", "doc_end")}
+    given = {name: value for name, value in popped.items() if value is not None}
     if not given:
         return None
     for name in ("doc_start", "doc_end"):

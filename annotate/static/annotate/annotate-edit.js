@@ -4,6 +4,7 @@ import {
   $, aliases, all, anns, data, describeRelation, find, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
   positionOf, refocus, say, segById, segments, short, view,
 } from './annotate-state.js';
+import { selectedText, selectionOffsets } from './annotate-spans.js';
 import { call, newKey, Queue } from './annotate-sync.js';
 import { unitsToPoints } from './annotate-text.js';
 
@@ -69,7 +70,8 @@ function refuseGold(a) {
   return true;
 }
 
-function create(body, ends = {}) {
+// local: what the page shows until the server answers, for a span sent by document offsets.
+function create(body, ends = {}, local = {}) {
   const label = labels.get(body.label);
   const a = {
     id: `new${++tempIds}`, annotator: me, document: data.document, segment: body.segment ?? null,
@@ -77,6 +79,7 @@ function create(body, ends = {}) {
     start: body.start ?? null, end: body.end ?? null, quote: body.quote || '', attributes: body.attributes || {},
     note: body.note || '', version: 0, pending: 1,
     ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])),
+    ...local,
   };
   anns.set(a.id, a);
   hooks.touched(a);
@@ -265,7 +268,7 @@ export function useLabel(label) {
   ({ segment: toggleSentenceLabel, span: tagSpan, document: documentForm, relation: relationForm })[label.layer.scope](label);
 }
 
-function createForm(label, body, intro) {
+function createForm(label, body, intro, local = {}) {
   const layer = label.layer;
   openForm(dialog, {
     title: titleOf(label),
@@ -273,8 +276,8 @@ function createForm(label, body, intro) {
     fields: [...attributeFields(layer, {}, () => label.key), noteField('')],
     submit: 'Add',
     onSubmit: (v) => {
-      if (body.quote) hooks.clearSelection();
-      create({ ...body, attributes: attributesFrom(layer, v), note: v.note });
+      if (body.quote || local.quote) hooks.clearSelection();
+      create({ ...body, attributes: attributesFrom(layer, v), note: v.note }, {}, local);
     },
     onClose: refocus,
   });
@@ -296,14 +299,23 @@ function tagSpan(label) {
   const seg = focused();
   const sel = hooks.currentSelection();
   if (sel.error) return say(sel.error);
-  const body = {
-    segment: seg.id, label: label.id, start: unitsToPoints(seg.text, sel.start), end: unitsToPoints(seg.text, sel.end),
-    quote: seg.text.slice(sel.start, sel.end), attributes: {}, note: '',
-  };
+  let body;
+  let local = {};
+  if ((sel.last ?? view.focus) === view.focus) {
+    body = {
+      segment: seg.id, label: label.id, start: unitsToPoints(seg.text, sel.start), end: unitsToPoints(seg.text, sel.end),
+      quote: seg.text.slice(sel.start, sel.end), attributes: {}, note: '',
+    };
+  } else {
+    // Into the next sentences: the server stores it on this sentence and quotes the article's own text.
+    const [docStart, docEnd] = selectionOffsets(sel);
+    body = { document: data.document, doc_start: docStart, doc_end: docEnd, label: label.id, attributes: {}, note: '' };
+    local = { segment: seg.id, start: docStart - seg.start, end: docEnd - seg.start, quote: selectedText(sel) };
+  }
   say('');
-  if (needsForm(label.layer, label)) return createForm(label, body, `“${body.quote}”`);
+  if (needsForm(label.layer, label)) return createForm(label, body, `“${body.quote || local.quote}”`, local);
   hooks.clearSelection();
-  create(body);
+  create(body, {}, local);
 }
 
 function documentForm(label) {

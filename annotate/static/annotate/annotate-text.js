@@ -74,7 +74,7 @@ function underline(mark) {
   return `${PATTERNS[mark.style](mark.color)} 0 calc(100% - ${mark.lane * 4}px) / 100% 3px no-repeat`;
 }
 
-// Draw text into el with marks [{start, end, color, style, tag, id, title, gold}] in UTF-16 units,
+// Draw text into el with marks [{start, end, color, style, tag, id, title, gold, runsOn}] in UTF-16 units,
 // plus an optional selection and caret ([start, end]).
 export function renderText(el, text, marks, sel, caret) {
   assignLanes(marks);
@@ -103,7 +103,8 @@ export function renderText(el, text, marks, sel, caret) {
       piece.title = over.map((m) => m.title).join('\n');
       // Gold is marked by shape as well as colour: a rule over the words and a star on the tag.
       if (over.some((m) => m.gold)) piece.classList.add('gold');
-      const ending = over.filter((m) => m.end === b);
+      // A span that runs on into the next sentence shows its tag where it really ends.
+      const ending = over.filter((m) => m.end === b && !m.runsOn);
       if (ending.length) {
         piece.dataset.tag = ending.map((m) => (m.gold ? `★${m.tag}` : m.tag)).join('·');
         piece.style.setProperty('--tc', ending[0].color);

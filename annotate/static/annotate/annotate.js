@@ -8,12 +8,16 @@ import {
   $, all, annotators, colorOf, data, describeRelation, focused, goldText, hooks, labelOf, labels, layerOf, layers, me, mine,
   PALETTE, positionOf, refocus, say, segById, segments, short, shown, spanStyle, tagOf, view,
 } from './annotate-state.js';
-import { offsetIn, pointAt, pointsToUnits, renderText, trim, words } from './annotate-text.js';
+import {
+  covering, docOffsets, partIn, rangeFrom, runsTo, runTokens, selectedText, selectionIn, trimAcross,
+} from './annotate-spans.js';
+import { offsetIn, pointAt, renderText, trim, words } from './annotate-text.js';
 
 const OUTSIDE = 'The selected text is outside the focused sentence: nothing was sent. '
-  + 'Click the sentence you mean first (or move to it with j/k), then select words in it.';
+  + 'Click the sentence you mean first (or move to it with j/k), then select words in it '
+  + '(a selection may run on from it into the next sentences).';
 const NO_SELECTION = 'Select words in the focused sentence first: drag over them with the mouse, '
-  + 'or press → / ← (hold Shift to take in more words).';
+  + 'or press → / ← (hold Shift to take in more words, past the sentence end into the next ones).';
 
 function buildArticle() {
   const article = $('article');
@@ -35,21 +39,32 @@ function buildArticle() {
   }
 }
 
-function drawSegment(seg, names = annotators()) {
-  const isFocus = seg === focused();
-  const here = all().filter((a) => a.segment === seg.id && shown(a));
-  const marks = here.filter((a) => a.scope === 'span').map((a) => ({
-    start: pointsToUnits(seg.text, a.start),
-    end: pointsToUnits(seg.text, a.end),
+function mark(a, seg, part, names) {
+  const first = segById.get(a.segment);
+  const where = first === seg ? '' : `, continued from sentence ${first.pos + 1}`;
+  return {
+    start: part[0],
+    end: part[1],
+    runsOn: docOffsets(a)[1] > seg.start + seg.points,
     color: colorOf(a, names),
     style: spanStyle[a.layer] || 'solid',
     tag: tagOf(labelOf(a)),
     id: a.id,
     gold: a.gold,
-    title: `${labelOf(a).name} (${layerOf(a).name})${a.gold ? `, ${goldText(a)}` : mine(a) ? '' : `, by ${a.annotator}`}`,
-  }));
-  const sel = isFocus && view.sel ? [view.sel.start, view.sel.end] : null;
-  const caret = isFocus && view.caret !== null ? words(seg.text)[view.caret] : null;
+    title: `${labelOf(a).name} (${layerOf(a).name})${a.gold ? `, ${goldText(a)}` : mine(a) ? '' : `, by ${a.annotator}`}${where}`,
+  };
+}
+
+// Spans listed under an earlier sentence that run on into this one.
+const continuing = (seg) => all().filter((a) => a.scope === 'span' && a.segment !== seg.id && shown(a) && partIn(a, seg));
+
+function drawSegment(seg, names = annotators()) {
+  const isFocus = seg === focused();
+  const here = all().filter((a) => a.segment === seg.id && shown(a));
+  const marks = [...here.filter((a) => a.scope === 'span'), ...continuing(seg)]
+    .map((a) => [a, partIn(a, seg)]).filter(([, part]) => part).map(([a, part]) => mark(a, seg, part, names));
+  const sel = selectionIn(seg.pos);
+  const caret = view.caret !== null && view.caretAt && view.caretAt.seg === seg.pos ? view.caretAt.range : null;
   // A save that lands while the user drags a selection redraws the sentence: keep the selection.
   const kept = isFocus ? nativeRange(seg) : null;
   renderText(seg.textEl, seg.text, marks, sel, caret);
@@ -72,7 +87,7 @@ function drawAll() {
 }
 
 function touched(...items) {
-  const ids = new Set(items.map((a) => a.segment).filter(Boolean));
+  const ids = new Set(items.flatMap((a) => covering(a).map((s) => s.id)));
   ids.add(focused().id);
   const names = annotators();
   ids.forEach((id) => drawSegment(segById.get(id), names));
@@ -109,7 +124,7 @@ function drawTabs() {
 
 const HINTS = {
   segment: 'Toggle labels on the focused sentence.',
-  span: 'Select words in the focused sentence, then pick a label.',
+  span: 'Select words starting in the focused sentence (they may run on into the next ones), then pick a label.',
   document: 'Labels for the whole article, with an optional anchor sentence.',
   relation: 'Link a content span to its source span (and cue).',
 };
@@ -141,9 +156,8 @@ function drawLabels() {
 
 function drawSelection() {
   const seg = focused();
-  $('selection').textContent = view.sel
-    ? `Selected: “${short(seg.text.slice(view.sel.start, view.sel.end), 80)}”`
-    : 'No words selected.';
+  const across = view.sel && view.sel.last > view.focus ? ` (runs on to sentence ${view.sel.last + 1})` : '';
+  $('selection').textContent = view.sel ? `Selected: “${short(selectedText(view.sel), 80)}”${across}` : 'No words selected.';
 }
 
 function highlight(a, on) {
@@ -158,6 +172,7 @@ function item(a, names) {
   const attrs = Object.entries(a.attributes || {}).filter(([, v]) => v !== '' && v !== null)
     .map(([k, v]) => `${human(k)}: ${v === true ? 'yes' : v === false ? 'no' : human(v)}`);
   const what = `${label.name}${a.quote ? ` “${short(a.quote, 30)}”` : ''}`;
+  const to = runsTo(a);
   const anchor = a.scope === 'document' && a.segment ? h('button', {
     type: 'button', class: 'link', onclick: () => focusSegment(segments.indexOf(segById.get(a.segment))),
   }, `anchored at sentence ${positionOf(a) + 1}`) : null;
@@ -171,14 +186,24 @@ function item(a, names) {
     a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : own ? null : h('span', { class: 'by' }, a.annotator)),
   a.gold ? h('div', { class: 'provenance' }, goldText(a), h('span', { class: 'sr-only' }, ': read-only, changed only through review')) : null,
   a.quote ? h('div', { class: 'quote' }, `“${a.quote}”`) : null,
+  to ? h('div', { class: 'runs' }, `runs on to sentence ${to.pos + 1}`) : null,
   a.scope === 'relation' ? h('div', { class: 'quote' }, describeRelation(a)) : null,
   anchor,
   attrs.length ? h('div', { class: 'attrs' }, attrs.join(' · ')) : null,
+  a.import_source ? origin(a) : null,
   a.note ? h('div', { class: 'note' }, a.note) : null,
   a.pending ? h('div', { class: 'state' }, queue.timer ? 'not saved yet' : 'saving…') : null,
   own ? h('div', { class: 'ann-actions' },
     h('button', { type: 'button', onclick: () => editForm(a), 'aria-label': `Edit ${what}` }, 'Edit'),
     h('button', { type: 'button', onclick: () => remove(a), 'aria-label': `Delete ${what}` }, 'Delete')) : null);
+}
+
+// A tag read from a dataset: where it came from, and the declared attributes the dataset did not give.
+function origin(a) {
+  const missing = layerOf(a).attributes.filter((spec) => [undefined, null, ''].includes((a.attributes || {})[spec.key]))
+    .map((spec) => `${spec.name || human(spec.key)}: not given`);
+  return h('div', { class: 'origin', title: a.import_file || '' }, `imported from ${a.import_source}`,
+    missing.length ? h('span', { class: 'muted' }, ` · ${missing.join(' · ')}`) : null);
 }
 
 const order = (a, b) => layers.indexOf(layerOf(a)) - layers.indexOf(layerOf(b)) || (a.start ?? 0) - (b.start ?? 0);
@@ -191,11 +216,27 @@ function drawLists() {
   const linked = (a) => a.scope === 'relation'
     && [a.relation_content, a.relation_source, a.relation_cue].some((id) => spansHere.has(String(id)));
   const here = all().filter((a) => shown(a) && (a.segment === seg.id || linked(a))).sort(order);
-  $('sentence-anns').replaceChildren(...(here.length ? here.map((a) => item(a, names))
+  const carried = continuing(seg).sort(order);
+  $('sentence-anns').replaceChildren(...(here.length || carried.length
+    ? [...carried.map((a) => continuedItem(a, names)), ...here.map((a) => item(a, names))]
     : [h('li', { class: 'empty' }, seg.done ? 'Done: nothing tagged here.' : 'No tags on this sentence yet.')]));
   const whole = all().filter((a) => shown(a) && a.scope === 'document').sort(order);
   $('document-anns').replaceChildren(...(whole.length ? whole.map((a) => item(a, names))
     : [h('li', { class: 'empty' }, 'No article-level tags yet.')]));
+}
+
+// A span of an earlier sentence that covers this one: marked here, listed (and edited) under its first sentence.
+function continuedItem(a, names) {
+  const first = segById.get(a.segment);
+  return h('li', {
+    class: `ann continued${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
+    onmouseenter: () => highlight(a, true), onmouseleave: () => highlight(a, false),
+  },
+  h('div', { class: 'ann-head' }, h('span', { class: 'mini' }, tagOf(labelOf(a))), h('strong', {}, labelOf(a).name),
+    h('span', { class: 'muted' }, ' continues from '),
+    h('button', { type: 'button', class: 'link', onclick: () => focusSegment(first.pos) }, `sentence ${first.pos + 1}`),
+    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : mine(a) ? null : h('span', { class: 'by' }, a.annotator)),
+  a.quote ? h('div', { class: 'quote' }, `“${short(a.quote, 80)}”`) : null);
 }
 
 function drawLegend() {
@@ -210,13 +251,20 @@ function drawLegend() {
   $('legend').replaceChildren(...lines);
 }
 
+// Redraw the sentences a selection reached past the focused one.
+function drawSelected(from, last) {
+  for (let i = from + 1; i <= (last ?? from) && i < segments.length; i++) drawSegment(segments[i]);
+}
+
 function focusSegment(i, scroll = true) {
   const old = focused();
+  const reached = view.sel && view.sel.last;
   view.focus = Math.max(0, Math.min(segments.length - 1, i));
   if (old !== focused()) {
     Object.assign(view, { sel: null, caret: null, anchor: null, selError: null });
     say('');
     drawSegment(old);
+    drawSelected(old.pos, reached);
   }
   drawSegment(focused());
   drawPanel();
@@ -228,29 +276,37 @@ function focusSegment(i, scroll = true) {
 }
 
 function clearSelection() {
+  const reached = view.sel && view.sel.last;
   Object.assign(view, { sel: null, caret: null, anchor: null, selError: null });
   const native = getSelection();
   if (native.rangeCount && $('article').contains(native.getRangeAt(0).commonAncestorContainer)) native.removeAllRanges();
   drawSegment(focused());
+  drawSelected(view.focus, reached);
   drawSelection();
 }
 
+// Arrows move a word at a time inside the focused sentence; with Shift the selection may run on past
+// its end into the next sentences, and back.
 function moveCaret(step, extend) {
-  const seg = focused();
-  const tokens = words(seg.text);
-  if (!tokens.length) return;
+  const own = words(focused().text).length;
+  if (!own) return;
+  const tokens = runTokens();
   if (view.caret === null) {
-    view.caret = step > 0 ? 0 : tokens.length - 1;
+    view.caret = step > 0 ? 0 : own - 1;
     view.anchor = view.caret;
   } else {
-    view.caret = Math.max(0, Math.min(tokens.length - 1, view.caret + step));
+    view.caret = Math.max(0, Math.min((extend ? tokens.length : own) - 1, view.caret + step));
     if (!extend) view.anchor = view.caret;
   }
   const [a, b] = [Math.min(view.anchor, view.caret), Math.max(view.anchor, view.caret)];
-  view.sel = { start: tokens[a][0], end: tokens[b][1] };
+  const reached = view.sel && view.sel.last;
+  const caret = tokens[view.caret];
+  view.caretAt = { seg: caret.seg, range: [caret.start, caret.end] };
+  view.sel = { start: tokens[a].start, end: tokens[b].end, last: tokens[b].seg };
   view.selError = null;
   getSelection().removeAllRanges();
-  drawSegment(seg);
+  drawSegment(focused());
+  drawSelected(view.focus, Math.max(reached ?? view.focus, view.sel.last));
   drawSelection();
 }
 
@@ -269,10 +325,15 @@ function nativeSelection() {
   if (!native.rangeCount || native.isCollapsed) return null;
   if (!$('article').contains(native.getRangeAt(0).commonAncestorContainer)) return null;
   const seg = focused();
-  const range = nativeRange(seg);
-  if (!range) return { error: OUTSIDE };
-  const [start, end] = trim(seg.text, ...range);
-  return start < end ? { start, end } : { error: 'Only spaces are selected: select words.' };
+  const found = rangeFrom(native.getRangeAt(0));
+  if (!found) return { error: OUTSIDE };
+  if (found.last === view.focus) {
+    const [start, end] = trim(seg.text, found.start, found.end);
+    return start < end ? { start, end, last: view.focus } : { error: 'Only spaces are selected: select words.' };
+  }
+  const sel = trimAcross(found);
+  if (sel.start >= seg.text.length) return { error: OUTSIDE };
+  return sel.last > view.focus || sel.start < sel.end ? sel : { error: 'Only spaces are selected: select words.' };
 }
 
 function currentSelection() {
