@@ -84,3 +84,11 @@ def gold_checked(db):
 def fast_password_hashing(settings):
     """Hash test passwords cheaply: the suite creates many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    """Start each test with empty rate-limit counters: they live in the cache, shared by the whole run."""
+    from django.core.cache import cache
+
+    cache.clear()
