@@ -216,3 +216,14 @@ def test_a_carried_tag_that_fails_the_checks_on_its_new_sentence_refuses_it_all(
     with pytest.raises(ResplitRefused, match="1 tags refused on their new sentence .*attributes.polarity"):
         resplit_document(document=old_document, user=None)
     assert snapshot(old_document) == before
+
+
+def test_a_span_that_the_new_sentences_cut_in_two_runs_on_across_them(project, old_document, cast, label):
+    # In the old layout the quotation is one sentence; split, the span crosses from its first sentence into the next.
+    tag = span(project, old_document, cast["ann1"], label, "no money. We have")
+    before = document_offsets(tag)[:3]
+    resplit_document(document=old_document, user=cast["manager"])
+    assert document_offsets(tag)[:3] == before
+    moved = Annotation.objects.select_related("segment").get(pk=tag.pk)
+    assert moved.segment.text == "“We have no money."
+    assert moved.end > len(moved.segment.text)
