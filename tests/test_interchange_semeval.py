@@ -391,3 +391,21 @@ def test_a_sample_with_bad_lines_counts_each_reason(project, cast):
         "span outside the text": ["article555555555.task2-TC.labels:7"],
         "empty span": ["article555555555.task2-TC.labels:10"],
     }
+
+
+def test_round_trip_semeval_2020_si_with_overlapping_gold_spans(project, cast, tmp_path):
+    # The corpus's SI label files may overlap (the SI scorer merges the gold itself): kept, they come back as they
+    # were; merged (the default, as the scorer wants a submission), they come back as their union.
+    article = TC_2020 / "article333333333.txt"
+    (tmp_path / article.name).write_bytes(article.read_bytes())
+    lines = SI_2020.read_text().splitlines(keepends=True)
+    (first, start, end), (_, second_start, second_end) = (line.split("\t") for line in lines[:2])
+    start, end, second_start, second_end = int(start), int(end), int(second_start), int(second_end)
+    extra = [f"{first}\t{start}\t{start + 9}\n", f"{first}\t{end - 5}\t{second_start + 3}\n"]
+    gold = tmp_path / "article333333333.task1-SI.labels"
+    gold.write_text("".join(lines + extra))
+    run(project, cast["manager"], tmp_path, span_label="loaded_language:loaded_language", annotator="semeval-gold")
+    assert export(project, cast["manager"], scheme="2020", task="si", overlaps="keep") == sorted(lines + extra)
+    merged = export(project, cast["manager"], scheme="2020", task="si")
+    assert f"{first}\t{start}\t{second_end}\n" in merged
+    assert len(merged) == len(lines) - 1

@@ -52,6 +52,16 @@ def check_scorer_file(body, articles, *, columns, techniques):
     return rows
 
 
+def check_si_submission(rows):
+    """Apply the SI scorer's rule for a submission (check_annotation_spans, run without -m): no two spans of one
+    article may share a character."""
+    covered = {}
+    for number, (article, _, start, end) in enumerate(rows, 1):
+        taken = covered.setdefault(article, set())
+        assert taken.isdisjoint(range(start, end)), f"line {number}: {start}-{end} overlaps an earlier span"
+        taken.update(range(start, end))
+
+
 @pytest.fixture
 def semeval_document(project):
     return import_article(project=project, name=f"article{ARTICLE}.txt", raw=SEED.read_bytes()).document
@@ -106,6 +116,43 @@ def test_span_identification_2020_writes_every_technique_span(reviewer, project,
                              {ARTICLE: semeval_document.text}, **LAYOUTS["2020", "si"])
     assert sorted(rows) == sorted((ARTICLE, None, tag.segment.start + tag.start, tag.segment.start + tag.end)
                                   for tag in every_technique)
+
+
+@pytest.fixture
+def overlapping(project, semeval_document, cast, label):
+    """Spans that overlap as technique spans do: two techniques on one phrase, one inside another, one touching."""
+    segment = semeval_document.segments.filter(kind="body").order_by("index")[2]
+    words = segment.text.split(" ")
+    phrase = " ".join(words[:3])
+    inner = words[1]
+    inner_start = segment.text.index(inner)
+    after = len(phrase) + 1, len(phrase) + 1 + len(words[3])
+    spans = [("loaded_language", 0, len(phrase)), ("name_calling", 0, len(phrase)),
+             ("doubt_reputation", inner_start, inner_start + len(inner)), ("flag_waving", *after)]
+    for key, start, end in spans:
+        create_tag(project=project, document=semeval_document, segment=segment, annotator=cast["ann1"],
+                   label=label("loaded_language", key), start=start, end=end, quote=segment.text[start:end],
+                   attributes={"polarity": "negative"})
+    return segment, len(phrase), after
+
+
+def test_span_identification_merges_overlapping_spans_as_the_si_scorer_wants(reviewer, project, semeval_document,
+                                                                              overlapping):
+    segment, phrase_end, (after_start, after_end) = overlapping
+    rows = check_scorer_file(export(reviewer, project, scheme="2020", task="si"),
+                             {ARTICLE: semeval_document.text}, **LAYOUTS["2020", "si"])
+    check_si_submission(rows)
+    # The phrase, its second copy and the word inside it are one span; the span that only touches it stays apart.
+    assert rows == [(ARTICLE, None, segment.start, segment.start + phrase_end),
+                    (ARTICLE, None, segment.start + after_start, segment.start + after_end)]
+
+
+def test_span_identification_can_keep_every_span_as_stored(reviewer, project, semeval_document, overlapping):
+    rows = check_scorer_file(export(reviewer, project, scheme="2020", task="si", overlaps="keep"),
+                             {ARTICLE: semeval_document.text}, **LAYOUTS["2020", "si"])
+    assert len(rows) == 4
+    with pytest.raises(AssertionError, match="overlaps an earlier span"):
+        check_si_submission(rows)
 
 
 def test_2023_spans_carry_all_23_technique_names(reviewer, project, semeval_document, every_technique):
@@ -188,6 +235,10 @@ def test_export_filters_apply_to_semeval(reviewer, project, every_technique, cas
     ({"format": "semeval", "scheme": "2023", "task": "si"}, "task", "only for scheme 2020"),
     ({"format": "json", "scheme": "2020"}, "scheme", "only for format semeval"),
     ({"format": "csv", "task": "tc"}, "task", "only for format semeval"),
+    ({"format": "semeval", "task": "si", "overlaps": "union"}, "overlaps", "'union' is not one of: merge, keep"),
+    ({"format": "semeval", "overlaps": "keep"}, "overlaps", "only for scheme 2020, task si"),
+    ({"format": "semeval", "scheme": "2023", "overlaps": "merge"}, "overlaps", "only for scheme 2020, task si"),
+    ({"format": "csv", "overlaps": "keep"}, "overlaps", "only for format semeval"),
 ])
 def test_bad_semeval_options_get_a_400_naming_the_parameter(reviewer, project, every_technique, params, field,
                                                            words):
@@ -221,6 +272,7 @@ def test_the_command_takes_scheme_and_task(reviewer, project, semeval_document, 
     (["--scheme", "2019"], "invalid choice: '2019'"),
     (["--task", "xx"], "invalid choice: 'xx'"),
     (["--scheme", "2023", "--task", "tc"], "task: only for scheme 2020"),
+    (["--overlaps", "keep"], "overlaps: only for scheme 2020, task si"),
 ])
 def test_the_command_refuses_bad_semeval_options(project, every_technique, args, words):
     with pytest.raises(CommandError, match=words):

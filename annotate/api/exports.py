@@ -20,7 +20,7 @@ from annotate.exporting.rows import (
     export_meta,
     select_for_export,
 )
-from annotate.exporting.semeval import TASKS
+from annotate.exporting.semeval import OVERLAPS, TASKS
 from annotate.models import Annotation, Membership, Project
 from annotate.restoring import RestoreError, parse_export, restore_export
 from annotate.techniques import SCHEMES
@@ -63,6 +63,10 @@ class ExportView(APIView):
                              description="semeval, scheme 2020 only: 'tc' technique classification (article, "
                                          "technique, start, end; default) or 'si' span identification (article, "
                                          "start, end)."),
+            OpenApiParameter("overlaps", str, enum=list(OVERLAPS),
+                             description="semeval, task si only: 'merge' (default) writes an article's overlapping "
+                                         "spans as their union, as the SI scorer wants a submission; 'keep' writes "
+                                         "every span as stored, as the corpus's own SI label files do."),
         ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
@@ -77,7 +81,8 @@ class ExportView(APIView):
             )
             meta = export_meta(project=project, filters=echo, base_url=request.build_absolute_uri("/"),
                                csv_formulas=request.query_params.get("csv_formulas", "escape"), fmt=fmt,
-                               scheme=request.query_params.get("scheme"), task=request.query_params.get("task"))
+                               scheme=request.query_params.get("scheme"), task=request.query_params.get("task"),
+                               overlaps=request.query_params.get("overlaps"))
         except ExportFilterError as error:
             raise ValidationError({field: [problem] for field, problem in error.errors.items()}) from None
         chosen = FORMATS[fmt]

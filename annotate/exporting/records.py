@@ -137,5 +137,6 @@ class ExportMeta(TypedDict):
     filters: dict  # the filters applied, echoed into the export
     generated_at: str  # ISO 8601
     base_url: str  # absolute URL prefix for ids in linked-data formats, e.g. "http://127.0.0.1:8000"
-    semeval: NotRequired[dict]  # semeval only: {"scheme": "2020" | "2023", "task": "si" | "tc" | None}
+    semeval: NotRequired[dict]  # semeval only: {"scheme": "2020" | "2023", "task": "si" | "tc" | None,
+    #                                             "overlaps": "merge" | "keep" | None}
     csv_formulas: NotRequired[str]  # "escape" (default): prefix formula-leading CSV cells with '; "keep": verbatim

@@ -182,8 +182,9 @@ def export_blocks(*, documents, annotations):
         }
 
 
-def export_meta(*, project, filters, base_url, csv_formulas="escape", fmt="json", scheme=None, task=None):
-    """Return the metadata that heads every export; scheme and task belong to the semeval format only."""
+def export_meta(*, project, filters, base_url, csv_formulas="escape", fmt="json", scheme=None, task=None,
+                overlaps=None):
+    """Return the metadata that heads every export; scheme, task and overlaps belong to the semeval format only."""
     if csv_formulas not in CSV_FORMULAS:
         raise ExportFilterError({"csv_formulas": f"{csv_formulas!r} is not one of: {', '.join(CSV_FORMULAS)}"})
     meta = {
@@ -194,7 +195,8 @@ def export_meta(*, project, filters, base_url, csv_formulas="escape", fmt="json"
         "generated_at": datetime.now(UTC).isoformat(),
         "base_url": base_url.rstrip("/"),
     }
-    given = {name: value for name, value in (("scheme", scheme), ("task", task)) if value is not None}
+    given = {name: value for name, value in (("scheme", scheme), ("task", task), ("overlaps", overlaps))
+             if value is not None}
     if fmt != "semeval":
         if given:
             raise ExportFilterError({name: f"only for format semeval, not {fmt}" for name in given})

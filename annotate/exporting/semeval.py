@@ -7,7 +7,12 @@ sentences). The first column is the article id: the document's external id
 database id otherwise. Two schemes and their layouts:
 
 - ``scheme=2020`` (SemEval-2020 Task 11), ``task=si`` (span identification):
-  ``article_id<TAB>start<TAB>end``, every technique span;
+  ``article_id<TAB>start<TAB>end``, every technique span. Its scorer
+  (task-SI_scorer.py) refuses a submission in which two spans of one article
+  overlap, unless run with ``-m``, so by default (``overlaps=merge``)
+  overlapping spans are written as their union, one line each, in order;
+  ``overlaps=keep`` writes every span as stored, as the corpus's own SI
+  label files do (they may overlap; the scorer merges the gold itself);
 - ``scheme=2020``, ``task=tc`` (technique classification, the default):
   ``article_id<TAB>technique<TAB>start<TAB>end`` with the 2020 class name
   (``Name_Calling,Labeling``, ``Flag-Waving``, ...);
@@ -37,7 +42,8 @@ from .common import doc_offsets, skip
 from .records import DocumentBlock, ExportMeta
 
 TASKS = ("si", "tc")  # SemEval-2020 Task 11's two subtasks; SemEval-2023 Task 3 subtask 3 has one span layout
-DEFAULTS = {"scheme": "2020", "task": "tc"}
+OVERLAPS = ("merge", "keep")  # span identification: overlapping spans written as their union, or each as stored
+DEFAULTS = {"scheme": "2020", "task": "tc", "overlaps": "merge"}
 
 
 class SemevalOptionError(ValueError):
@@ -48,8 +54,8 @@ class SemevalOptionError(ValueError):
         super().__init__("; ".join(f"{field}: {problem}" for field, problem in errors.items()))
 
 
-def semeval_options(*, scheme=None, task=None):
-    """Return the checked {"scheme", "task"} of a semeval export (task is None for 2023)."""
+def semeval_options(*, scheme=None, task=None, overlaps=None):
+    """Return the checked {"scheme", "task", "overlaps"} of a semeval export (None where they do not apply)."""
     errors = {}
     if scheme is not None and scheme not in SCHEMES:
         errors["scheme"] = f"{scheme!r} is not one of: {', '.join(SCHEMES)}"
@@ -58,9 +64,15 @@ def semeval_options(*, scheme=None, task=None):
         errors["task"] = f"{task!r} is not one of: {', '.join(TASKS)}"
     elif task is not None and chosen != "2020":
         errors["task"] = f"only for scheme 2020: SemEval-{chosen} has one span layout"
+    chosen_task = (task or DEFAULTS["task"]) if chosen == "2020" else None
+    if overlaps is not None and overlaps not in OVERLAPS:
+        errors["overlaps"] = f"{overlaps!r} is not one of: {', '.join(OVERLAPS)}"
+    elif overlaps is not None and chosen_task != "si":
+        errors["overlaps"] = "only for scheme 2020, task si (span identification)"
     if errors:
         raise SemevalOptionError(errors)
-    return {"scheme": chosen, "task": (task or DEFAULTS["task"]) if chosen == "2020" else None}
+    return {"scheme": chosen, "task": chosen_task,
+            "overlaps": (overlaps or DEFAULTS["overlaps"]) if chosen_task == "si" else None}
 
 
 def article_id(document) -> str:
@@ -76,21 +88,40 @@ def _line(article: str, technique: str, start: int, end: int, *, scheme: str, ta
     return None if name is None else f"{article}\t{name}\t{start}\t{end}\n"
 
 
+def _technique_spans(segment):
+    """Yield (technique, document start, document end) of a segment's technique spans."""
+    for a in segment["annotations"]:
+        if a["scope"] == "span" and a["technique"] in BY_NAME:
+            start, end = doc_offsets(a, segment)
+            yield a["technique"], start, end
+
+
+def merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the union of spans as sorted, non-overlapping spans (spans that only touch stay apart)."""
+    union: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if union and start < union[-1][1]:
+            union[-1] = (union[-1][0], max(union[-1][1], end))
+        else:
+            union.append((start, end))
+    return union
+
+
 def export_semeval(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[bytes]:
-    """Stream technique span lines, a chunk per segment that has any."""
+    """Stream technique span lines: a chunk per segment, or per article when overlapping spans are merged."""
     options = meta.get("semeval") or semeval_options()
+    layout = {"scheme": options["scheme"], "task": options["task"]}
     for block in blocks:
         article = article_id(block["document"])
-        for segment in block["segments"]:
-            lines = []
-            for a in segment["annotations"]:
-                if a["scope"] != "span" or a["technique"] not in BY_NAME:
-                    continue
-                start, end = doc_offsets(a, segment)
-                line = _line(article, a["technique"], start, end, **options)
-                if line is not None:
-                    lines.append(line)
-            if lines:
-                yield "".join(lines).encode()
+        if options.get("overlaps") == "merge":
+            spans = [(start, end) for segment in block["segments"] for _, start, end in _technique_spans(segment)]
+            if spans:
+                yield "".join(f"{article}\t{start}\t{end}\n" for start, end in merged(spans)).encode()
+        else:
+            for segment in block["segments"]:
+                lines = [line for technique, start, end in _technique_spans(segment)
+                         if (line := _line(article, technique, start, end, **layout)) is not None]
+                if lines:
+                    yield "".join(lines).encode()
         skip(block["document_annotations"])
         skip(block["relations"])

@@ -5,7 +5,7 @@ from tqdm import tqdm
 
 from annotate.exporting import FORMATS, export
 from annotate.exporting.rows import CSV_FORMULAS, ExportFilterError, export_blocks, export_meta, select_for_export
-from annotate.exporting.semeval import TASKS
+from annotate.exporting.semeval import OVERLAPS, TASKS
 from annotate.models import Annotation, Project, Segment
 from annotate.techniques import SCHEMES
 
@@ -28,9 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--task", choices=TASKS,
                             help="semeval, scheme 2020: 'tc' technique classification (default) or 'si' span "
                                  "identification")
+        parser.add_argument("--overlaps", choices=OVERLAPS,
+                            help="semeval, task si: 'merge' overlapping spans of an article into their union, as "
+                                 "the SI scorer wants a submission (default), or 'keep' every span as stored")
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="prefix for ids in w3c output")
 
-    def handle(self, *, project, fmt, output, base_url, csv_formulas="escape", scheme=None, task=None, **options):
+    def handle(self, *, project, fmt, output, base_url, csv_formulas="escape", scheme=None, task=None,
+               overlaps=None, **options):
         try:
             project = Project.objects.select_related("codebook").get(slug=project)
         except Project.DoesNotExist:
@@ -41,7 +45,7 @@ class Command(BaseCommand):
                 project=project, annotations=Annotation.objects.all(), params=params
             )
             meta = export_meta(project=project, filters=echo, base_url=base_url, csv_formulas=csv_formulas, fmt=fmt,
-                               scheme=scheme, task=task)
+                               scheme=scheme, task=task, overlaps=overlaps)
         except ExportFilterError as error:
             raise CommandError(str(error)) from None
         total = Segment.objects.filter(document__in=documents).count()
