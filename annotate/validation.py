@@ -76,7 +76,8 @@ def check_annotation(annotation):
 
 def _check_texts(annotation, errors):
     """Refuse strings the database cannot store, and notes and attributes over their limits."""
-    for field, limit in (("note", MAX_NOTE), ("quote", None), ("review_note", MAX_NOTE)):
+    for field, limit in (("note", MAX_NOTE), ("quote", None), ("review_note", MAX_NOTE), ("import_source", 100),
+                         ("import_file", 255)):
         value = getattr(annotation, field)
         if not isinstance(value, str):
             errors[field] = "must be text"
@@ -212,7 +213,10 @@ def _check_attributes(annotation, layer, errors):
     for name, declared in spec.items():
         required = declared.get("required") or annotation.label.key in declared.get("required_for", [])
         if required and attributes.get(name) in (None, ""):
-            errors[f"attributes.{name}"] = f"required for label '{annotation.label.key}'"
+            errors[f"attributes.{name}"] = (
+                f"required for label '{annotation.label.key}' (a tag taken from a dataset that lacks it is posted "
+                "with import_source, e.g. \"semeval-2020\", and may leave it out)"
+            )
 
 
 def _attribute_problem(declared, value):

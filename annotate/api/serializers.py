@@ -155,14 +155,23 @@ class AnnotationSerializer(serializers.ModelSerializer):
         help_text="A UUID you choose when creating: sending the same create again returns the first one (200).",
     )
 
+    import_source = serializers.CharField(
+        required=False, allow_blank=True, max_length=100,
+        help_text="Set when posting a tag taken from another dataset or tool, e.g. \"semeval-2020\" (only on create): "
+                  "the tag is marked imported, and attributes its dataset never had may be left out.",
+    )
+    import_file = serializers.CharField(
+        required=False, allow_blank=True, max_length=255,
+        help_text="With import_source: the file the tag was read from, e.g. \"article111111111.task2-TC.labels\".",
+    )
+
     class Meta:
         model = Annotation
         fields = ["id", "project", "document", "segment", "annotator", "layer", "scope", "label", "label_key",
                   "start", "end", "doc_start", "doc_end", "quote", "attributes", "note", "relation_content",
                   "relation_source", "relation_cue", "status", "reviewer", "reviewed_at", "review_note", "gold",
                   "version", "client_key", "import_source", "import_file", "created_at", "modified_at"]
-        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "import_source", "import_file",
-                            "created_at", "modified_at"]
+        read_only_fields = ["project", "status", "reviewed_at", "review_note", "gold", "created_at", "modified_at"]
 
     def validate(self, data):
         """Return the fields to write; the write path (annotate.tags) checks the tag they make."""
@@ -170,6 +179,9 @@ class AnnotationSerializer(serializers.ModelSerializer):
         offsets = _document_offsets(data)
         if self.instance is not None:
             data.pop("client_key", None)
+            for origin in ("import_source", "import_file"):
+                if origin in data and data.pop(origin) != getattr(self.instance, origin):
+                    raise serializers.ValidationError({origin: "set only when the tag is created"})
             for locked in ("document", "segment"):
                 if locked in data and data.pop(locked) != getattr(self.instance, locked):
                     raise serializers.ValidationError({locked: "cannot be changed; delete and re-create instead"})
@@ -192,6 +204,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
             _place(data, document, offsets, data["label"])
         if data.get("quote") is None:
             data["quote"] = ""
+        if data.get("import_file") and not data.get("import_source"):
+            raise serializers.ValidationError({"import_file": "give import_source with it"})
         data["document"], data["project"] = document, document.project
         return data
 
