@@ -46,10 +46,14 @@ def test_the_annotation_api_shows_where_a_tag_came_from(project, cast):
     made_here = client_for(cast["ann1"]).post("/api/annotations/", {
         "document": tag.document_id, "segment": tag.segment_id, "label": tag.label_id, "start": tag.start,
         "end": tag.end, "quote": tag.quote, "attributes": {"polarity": "negative"},
-        "import_source": "forged", "import_file": "forged.labels",
     }, format="json")
     assert made_here.status_code == 201, made_here.json()
     assert (made_here.json()["import_source"], made_here.json()["import_file"]) == ("", "")
+    # A client posting dataset tags itself says where they came from, once; nobody can change it afterwards.
+    edited = client_for(cast["manager"]).patch(f"/api/annotations/{tag.pk}/", {
+        "import_source": "forged", "version": tag.version}, format="json")
+    assert edited.status_code in (400, 403)
+    assert Annotation.objects.get(pk=tag.pk).import_source == "semeval-2020"
 
 
 def test_dry_run_answers_200_and_saves_nothing(project, cast):
