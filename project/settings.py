@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
         "annotate.api.schema.add_error_responses",
         "annotate.api.schema.fix_field_schemas",
         "annotate.api.schema.document_text_limits",
+        "annotate.api.schema.document_filled_filters",
         "annotate.api.schema.document_export_types",
     ],
 }

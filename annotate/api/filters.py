@@ -31,6 +31,19 @@ class BooleanFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class NoEmptyValues(forms.Form):
+    """Refuse a filter parameter given with no value: `?gold=` is a mistake, not "no filter"."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            if name in self._errors or name not in self.data:
+                continue  # no parameter, or already refused for its value
+            if all(value == "" for value in self.data.getlist(name)):
+                self.add_error(name, "must not be empty: leave the parameter out to list everything")
+        return cleaned
+
+
 class FilterSet(drf_filters.FilterSet):
     # django-filter's default for a foreign key checks the id against every row in the table, so a
     # list filter would answer 400 for an id that does not exist and an empty page for someone
@@ -41,6 +54,11 @@ class FilterSet(drf_filters.FilterSet):
         models.OneToOneField: {"filter_class": IdFilter},
         models.BooleanField: {"filter_class": BooleanFilter},
     }
+
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        return type(form.__name__, (NoEmptyValues, form), {})
 
 
 class FilterBackend(drf_filters.DjangoFilterBackend):

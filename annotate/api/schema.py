@@ -70,6 +70,7 @@ URL_OR_BLANK = {"Document": ["url"], "DocumentList": ["url"], "Source": ["url"]}
 OBJECTS = {"AnnotationRequest": ["attributes"], "PatchedAnnotationRequest": ["attributes"]}
 
 EXPORT_PATH = "/api/projects/{id}/export/"
+EXPORT_ID = "projects_export_retrieve"
 # Django and DRF refuse a NUL character in any text field or filter (PostgreSQL cannot store one).
 NO_NUL = "^[^\\u0000]*$"
 # ?ordering= ignores what it does not know, NUL included: it has no such limit.
@@ -166,6 +167,20 @@ def document_text_limits(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query" and parameter["name"] not in UNCHECKED_QUERY:
                     forbid_nul(parameter["schema"])
+    return result
+
+
+def document_filled_filters(result, generator, request, public):
+    """Say that a text filter of a list, when given, may not be empty (an empty one is a 400, not "no filter")."""
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            if not operation.get("operationId", "").endswith("_list") and operation.get("operationId") != EXPORT_ID:
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if (parameter["in"] == "query" and parameter["name"] not in UNCHECKED_QUERY
+                        and schema.get("type") == "string" and "enum" not in schema):
+                    schema["minLength"] = 1
     return result
 
 

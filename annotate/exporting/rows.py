@@ -242,6 +242,8 @@ def select_for_export(*, project, annotations, params):
         value = params.get(name)
         if value is not None and (problem := text_problem(str(value))):
             errors[name] = problem
+        elif value == "":
+            errors[name] = "must not be empty: leave the parameter out to export everything"
     if errors:
         raise ExportFilterError(errors)
     if value := params.get("document"):
