@@ -16,6 +16,8 @@ MAX_TEXT_ATTRIBUTE = 500
 MAX_NOTE = 5000
 MAX_COMMENT = 5000
 MAX_ATTRIBUTES_BYTES = 4096  # the whole attributes object, serialised as JSON
+# Where an imported tag came from: as long as its columns hold.
+ORIGIN_LIMITS = tuple((name, Annotation._meta.get_field(name).max_length) for name in ("import_source", "import_file"))
 # PostgreSQL stores neither a NUL character nor a lone surrogate (it cannot be encoded as UTF-8).
 BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
@@ -76,8 +78,7 @@ def check_annotation(annotation):
 
 def _check_texts(annotation, errors):
     """Refuse strings the database cannot store, and notes and attributes over their limits."""
-    for field, limit in (("note", MAX_NOTE), ("quote", None), ("review_note", MAX_NOTE), ("import_source", 100),
-                         ("import_file", 255)):
+    for field, limit in (("note", MAX_NOTE), ("quote", None), ("review_note", MAX_NOTE), *ORIGIN_LIMITS):
         value = getattr(annotation, field)
         if not isinstance(value, str):
             errors[field] = "must be text"

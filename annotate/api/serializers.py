@@ -156,12 +156,12 @@ class AnnotationSerializer(serializers.ModelSerializer):
     )
 
     import_source = serializers.CharField(
-        required=False, allow_blank=True, max_length=100,
+        required=False, allow_blank=True, max_length=Annotation._meta.get_field("import_source").max_length,
         help_text="Set when posting a tag taken from another dataset or tool, e.g. \"semeval-2020\" (only on create): "
                   "the tag is marked imported, and attributes its dataset never had may be left out.",
     )
     import_file = serializers.CharField(
-        required=False, allow_blank=True, max_length=255,
+        required=False, allow_blank=True, max_length=Annotation._meta.get_field("import_file").max_length,
         help_text="With import_source: the file the tag was read from, e.g. \"article111111111.task2-TC.labels\".",
     )
 
