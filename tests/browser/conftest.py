@@ -38,6 +38,24 @@ def artifacts():
     return ARTIFACTS
 
 
+# The screen sizes a page is checked at: a common laptop and the smallest screen we support.
+SCREEN_SIZES = {"1440x900": {"width": 1440, "height": 900}, "1024x768": {"width": 1024, "height": 768}}
+
+
+@pytest.fixture
+def screenshots(artifacts):
+    """Return shoot(page, name): save test-artifacts/<name>-1440x900.png and -1024x768.png, kept by CI."""
+
+    def shoot(page, name, *, full_page=False):
+        before = page.viewport_size
+        for size, viewport in SCREEN_SIZES.items():
+            page.set_viewport_size(viewport)
+            page.screenshot(path=artifacts / f"{name}-{size}.png", full_page=full_page)
+        page.set_viewport_size(before)
+
+    return shoot
+
+
 def watch_csp(page):
     """Collect the page's Content-Security-Policy violations, from the console and from the DOM event, in page.csp."""
     page.csp = []
