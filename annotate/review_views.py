@@ -7,14 +7,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from annotate.models import Annotation, Label, Layer, Membership, Segment, SegmentComment, SegmentProgress
-from annotate.reviewing import ACTIONS, review_annotations
+from annotate.api.serializers import CodebookSerializer
+from annotate.models import Annotation, Codebook, Label, Layer, Membership, Segment, SegmentComment, SegmentProgress
+from annotate.review_workspace import MAX_WINDOW, disagreement, outline, window
+from annotate.reviewing import review_annotations
 from annotate.tags import TagError
 from annotate.validation import MAX_COMMENT, check_comment_text
 
@@ -50,7 +52,8 @@ class Row:
 
     @property
     def anchor(self):
-        return f"s{self.index}" if self.index is not None else f"article-{self.document_id}"
+        """Return the review page's fragment for this row: sentences count from 1, as the page shows them."""
+        return f"sentence-{self.index + 1}" if self.index is not None else "article"
 
 
 def review_table(*, annotations, segments, progress, comments):
@@ -138,11 +141,10 @@ def _mark_running_on(tag, home, rows):
 def _score(row, participants):
     """Mark tags not given by every participant; score the row 1 - (tags all agree on / distinct tags)."""
     row.participants = len(participants)
-    if len(participants) < 2:
-        return
     given = [{tag["key"] for tag in row.tags.get(name, [])} for name in participants]
-    union, agreed = set().union(*given), set.intersection(*given)
-    row.score = round(1 - len(agreed) / len(union), 2) if union else 0.0
+    row.score = disagreement(given)
+    if row.score is None:
+        return
     for tags in row.tags.values():
         for tag in tags:
             tag["shared"] = sum(tag["key"] in keys for keys in given)
@@ -179,21 +181,6 @@ def reviewable(request, slug):
     if not Membership.can_review(membership.role):
         raise PermissionDenied("only reviewers and managers of this project may review tags")
     return membership.project
-
-
-class ReviewForm(forms.Form):
-    """One decision from the reviewer page: the pressed button says "action:annotation id:version"."""
-
-    decision = forms.RegexField(regex=rf"^({'|'.join(ACTIONS)}):\d+:\d+$")
-    note = forms.CharField(required=False, max_length=2000)
-    anchor = forms.RegexField(regex=r"^(s\d+|article-\d+)$", required=False)
-
-    def clean(self):
-        data = super().clean()
-        if "decision" in data:
-            action, annotation, version = data["decision"].split(":")
-            data.update(action=action, annotation=int(annotation), version=int(version))
-        return data
 
 
 class CommentForm(forms.Form):
@@ -265,17 +252,46 @@ def review_url(project, document_id, anchor=""):
 
 @login_required
 def review_document(request, slug, doc_id):
-    """Show each sentence with every annotator's tags side by side, the gold version and the discussion."""
+    """Show the reviewer's workspace: the sentence list with its state; the sentences come from review_sentences."""
     project = reviewable(request, slug)
     document = get_object_or_404(project.documents.select_related("source"), pk=doc_id)
-    annotators, rows = table_for(request.user, project.documents.filter(pk=document.pk))
+    codebook = Codebook.objects.prefetch_related("layers__labels").get(pk=project.codebook_id)
     export = reverse("project-export", args=[project.pk])
     return render(request, "annotate/review.html", {
-        "project": project, "document": document, "annotators": annotators, "rows": rows,
-        "edit_base": reverse("review-edit", args=[project.slug, 0]).removesuffix("0/edit/"),
-        "disagreements": sum(1 for row in rows if row.segment_id and (row.score or 0) > 0),
+        "project": project, "document": document, "page_data": {
+            "me": request.user.username, "document": document.pk, "codebook": CodebookSerializer(codebook).data,
+            **outline(request.user, document),
+            "urls": {"sentences": reverse("review-sentences", args=[project.slug, document.pk]),
+                     "edit": reverse("review-edit", args=[project.slug, 0]), "review": "/api/annotations/0/review/",
+                     "comments": "/api/segments/0/comments/"},
+        },
         "gold_export": f"{export}?format=html&status=gold&document={document.pk}",
     })
+
+
+class WindowForm(forms.Form):
+    """Which sentences to send: from and to are 0-based and inclusive; -1 is the whole article's tags."""
+
+    start = forms.IntegerField(min_value=-1, max_value=10**6)
+    to = forms.IntegerField(min_value=-1, max_value=10**6)
+
+    def clean(self):
+        data = super().clean()
+        if "start" in data and "to" in data and not 0 <= data["to"] - data["start"] < MAX_WINDOW:
+            raise forms.ValidationError({"to": f"give at most {MAX_WINDOW} sentences, from start on"})
+        return data
+
+
+@login_required
+def review_sentences(request, slug, doc_id):
+    """Return a window of sentences with every annotator's tags, the gold tags and the discussion, as JSON."""
+    project = reviewable(request, slug)
+    document = get_object_or_404(project.documents.only("pk", "project_id"), pk=doc_id)
+    form = WindowForm({"start": request.GET.get("from"), "to": request.GET.get("to")})
+    if not form.is_valid():
+        errors = {("from" if key == "start" else key): value for key, value in form.errors.items()}
+        return JsonResponse(errors, status=400)
+    return JsonResponse(window(request.user, document, form.cleaned_data["start"], form.cleaned_data["to"]))
 
 
 @login_required
@@ -286,26 +302,6 @@ def review_queue(request, slug):
     rows = disputed_rows(table_for(request.user, documents)[1])
     return render(request, "annotate/review_queue.html", {"project": project, "rows": rows,
                                                           "documents": documents.values("pk", "title")})
-
-
-@login_required
-@require_POST
-def review_action(request, slug, doc_id):
-    """Accept, reject or dispute one tag from the reviewer page, then return to its sentence."""
-    project = reviewable(request, slug)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Review not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect(review_url(project, doc_id))
-    data = form.cleaned_data
-    try:
-        review_annotations(reviewer=request.user, items=[(data["annotation"], data["version"])],
-                           action=data["action"], note=data["note"], project=project)
-    except TagError as error:
-        messages.error(request, f"Review not saved: {error}")
-    else:
-        messages.success(request, f"Annotation {data['annotation']}: {ACTIONS[data['action']]}.")
-    return redirect(review_url(project, doc_id, data["anchor"]))
 
 
 @login_required
@@ -325,7 +321,7 @@ def edit_and_accept(request, slug, pk):
         else:
             messages.success(request, f"Annotation {annotation.pk}: accepted with edits.")
             segment = annotation.segment or getattr(annotation.relation_content, "segment", None)
-            anchor = f"s{segment.index}" if segment else f"article-{annotation.document_id}"
+            anchor = f"sentence-{segment.index + 1}" if segment else "article"
             return redirect(review_url(project, annotation.document_id, anchor))
     return render(request, "annotate/review_edit.html", {"project": project, "annotation": annotation, "form": form})
 
