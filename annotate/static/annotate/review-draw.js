@@ -2,7 +2,7 @@
 import { h } from './annotate-forms.js';
 import { pointsToUnits } from './annotate-text.js';
 import {
-  $, attributeLines, colorOf, labelOf, layerOf, outline, passes, sentenceCount, short, spanStyle, tagPasses,
+  $, attributeLines, cache, colorOf, labelOf, layerOf, outline, passes, sentenceCount, short, spanStyle, tagPasses,
   view, when, who,
 } from './review-state.js';
 
@@ -98,7 +98,9 @@ function personRow(entry, person, byId) {
   } else {
     area.append(h('p', { class: 'rv-line', 'data-n': sentence.index }, line(sentence, spans)));
   }
-  entry.context.filter((c) => reached.has(c.index)).forEach((c) => {
+  // A linked sentence comes with the window, or as context when the window does not hold it.
+  const near = (index) => entry.context.find((c) => c.index === index) || (cache.get(index) || {}).sentence;
+  [...reached].sort((a, b) => a - b).map(near).filter(Boolean).forEach((c) => {
     const where = c.index < sentence.index ? 'before' : 'after';
     const p = h('p', { class: `rv-line rv-context rv-${where}`, 'data-n': c.index },
       h('span', { class: 'rv-ctx-n' }, `Sentence ${c.index + 1}: `), line(c, spans));
@@ -156,11 +158,13 @@ function attributes(tag) {
   return lines.length ? h('dl', { class: 'rv-attrs' }, lines.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)])) : null;
 }
 
+const layerName = (tag) => (layerOf(tag).name === labelOf(tag).name ? null : h('span', { class: 'rv-layer' }, layerOf(tag).name));
+
 const STATUS = { pending: 'pending', accepted: 'accepted', rejected: 'rejected', disputed: 'disputed' };
 
 function card(tag, entry, byId) {
   const button = (action, text, key, extra) => h('button', {
-    type: 'button', class: `rv-${action}`, 'data-action': action, 'aria-keyshortcuts': key, tabindex: '-1',
+    type: 'button', class: `rv-act-${action}`, 'data-action': action, 'aria-keyshortcuts': key, tabindex: '-1',
     'aria-label': `${text} ${who(tag)}`, ...extra,
   }, text, ' ', h('kbd', {}, key));
   const status = tag.status === 'pending' ? null : h('p', { class: 'rv-status' },
@@ -170,7 +174,7 @@ function card(tag, entry, byId) {
     style: { '--label': colorOf(tag) }, 'aria-label': `${who(tag)}, ${tag.status}`,
   },
   h('p', { class: 'rv-card-head' }, h('span', { class: 'rv-swatch', 'aria-hidden': 'true' }),
-    h('strong', {}, labelOf(tag).name), ' ', h('span', { class: 'rv-layer' }, layerOf(tag).name),
+    h('strong', {}, labelOf(tag).name), ' ', layerName(tag),
     differs(tag) ? h('span', { class: 'rv-differs', title: `Given by ${tag.shared} of the ${tag.of} annotators who worked on this` }, `${tag.shared} of ${tag.of}`) : null),
   describe(tag, entry, byId), attributes(tag),
   tag.note ? h('p', { class: 'rv-note' }, `Note: ${tag.note}`) : null,
@@ -184,7 +188,7 @@ function goldCard(tag, entry, byId) {
   const from = [...new Set(tag.provenance.map((p) => p.annotator))].join(', ') || '—';
   return h('article', { class: 'rv-card rv-goldcard', 'data-id': String(tag.id), style: { '--label': colorOf(tag) } },
     h('p', { class: 'rv-card-head' }, h('span', { class: 'rv-swatch', 'aria-hidden': 'true' }),
-      h('strong', {}, labelOf(tag).name), ' ', h('span', { class: 'rv-layer' }, layerOf(tag).name),
+      h('strong', {}, labelOf(tag).name), ' ', layerName(tag),
       tag.edited ? h('span', { class: 'rv-edited' }, 'edited') : null),
     describe(tag, entry, byId), attributes(tag),
     h('p', { class: 'rv-status' }, `from ${from} · accepted by ${tag.reviewer || tag.annotator}${tag.reviewed_at ? `, ${when(tag.reviewed_at)}` : ''}${tag.review_note ? `: ${tag.review_note}` : ''}`));
@@ -229,7 +233,8 @@ export function highlight(tagId, tag) {
   ids.forEach((id) => document.querySelectorAll(`#rv-rows [data-ids~="${id}"]`).forEach((el) => el.classList.add('rv-hl')));
   const first = document.querySelector(`#rv-rows .rv-row:not(.rv-goldrow) [data-ids~="${tagId}"]`)
     || document.querySelector(`#rv-rows [data-ids~="${ids[0]}"]`);
-  if (!first) return;
+  // A sentence label names itself on its pill; a span needs its name written over the words.
+  if (!first || first.classList.contains('rv-pill')) return;
   const area = first.closest('.rv-text');
   const box = first.getBoundingClientRect();
   const origin = area.getBoundingClientRect();

@@ -22,6 +22,7 @@ function say(text, kind = 'info') {
   if (kind === 'error') {
     error.textContent = text;
     error.hidden = false;
+    $('rv-status').textContent = '';
   } else {
     error.hidden = true;
     $('rv-status').textContent = text;
@@ -109,7 +110,10 @@ function focusCard(i, move = true) {
   if (!cards.length) return;
   const el = cards[Math.max(0, Math.min(cards.length - 1, i))];
   chooseCard(el);
-  if (move) el.focus({ preventScroll: false });
+  if (move) {
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'nearest' });
+  }
 }
 
 const currentCard = () => cards.findIndex((el) => el.dataset.id === String(view.card));
@@ -145,6 +149,7 @@ function readHash() {
 async function go(pos, { focus = 'cards' } = {}) {
   view.pos = Math.max(0, Math.min(outline.length - 1, pos));
   view.card = null;
+  say('');
   saveHash();
   $('rv-position').textContent = heading(rowAt(view.pos));
   markCurrent();
@@ -155,14 +160,16 @@ async function go(pos, { focus = 'cards' } = {}) {
     return;
   }
   draw();
+  // The sentence comes first on screen, the tags follow below it.
+  const top = $('rv-focus').getBoundingClientRect().top + window.scrollY - 8;
+  if (Math.abs(window.scrollY - top) > 4) window.scrollTo({ top: Math.max(0, top) });
   if (focus === 'cards' && cards.length) focusCard(0);
   else $('rv-position').focus({ preventScroll: true });
-  $('rv-position').scrollIntoView({ block: 'nearest' });
 }
 
 // The next position (step +1 or -1) that passes the filters, and optionally still has undecided tags.
-function step(direction, undecidedOnly = false) {
-  for (let pos = view.pos + direction; pos >= 0 && pos < outline.length; pos += direction) {
+function step(direction, undecidedOnly = false, from = view.pos) {
+  for (let pos = from + direction; pos >= 0 && pos < outline.length; pos += direction) {
     const row = outline[pos];
     if (passes(row) && (!undecidedOnly || row.pending + row.disputed > 0)) return pos;
   }
@@ -180,7 +187,6 @@ function move(direction, undecidedOnly = false) {
 
 // Refetch one sentence and redraw it (and its entry in the sentence list).
 async function refresh(n) {
-  cache.delete(n);
   await fetchWindow(n, n);
   redrawMapItem(positionOf(n));
   drawMap();
@@ -209,19 +215,22 @@ export function decide(tag, action, extra = {}) {
       say(`Not saved: no connection to the server. Nothing changed; press the key again when it is back.`, 'error');
       return false;
     }
+    let message;
     if (response.ok) {
       $('rv-note').value = '';
-      say(`${DONE[action]}${Object.keys(extra).length ? ' with edits' : ''}: ${label}.`, 'saved');
+      message = [`${DONE[action]}${Object.keys(extra).length ? ' with edits' : ''}: ${label}.`, 'saved'];
     } else if (response.status === 412 || response.status === 409) {
-      say(`Not saved: ${label} was changed by someone else since you loaded it. The sentence has been reloaded: check it and decide again.`, 'error');
+      message = [`Not saved: ${label} was changed by someone else since you loaded it. The sentence has been reloaded: check it and decide again.`, 'error'];
     } else {
-      say(`Not saved: ${problem(response)}`, 'error');
+      message = [`Not saved: ${problem(response)}`, 'error'];
     }
     try {
       await refresh(n);
     } catch (error) {
-      say(`Could not reload the sentence: ${error.message}`, 'error');
+      message = [`${message[0]} Could not reload the sentence: ${error.message}`, 'error'];
     }
+    // Said once the sentence shows the server's state, so what the reviewer reads next is true.
+    say(...message);
     return response.ok ? true : response;
   });
   chain = done.then(() => undefined, () => undefined);
@@ -338,6 +347,7 @@ function onKey(event) {
   const handlers = {
     j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
     J: () => move(1, true), K: () => move(-1, true),
+    Home: () => go(step(1, false, -1) ?? 0), End: () => go(step(-1, false, outline.length) ?? outline.length - 1),
     n: () => focusCard(currentCard() + 1), p: () => focusCard(currentCard() - 1),
     N: () => $('rv-note').focus(),
     m: () => { $('rv-discussion').open = true; $('rv-comment-text').focus(); },
