@@ -238,16 +238,21 @@ def test_edit_then_accept_may_carry_a_span_across_paragraphs(project, article, c
     assert gold.edited and gold.quote == PARAGRAPHS_APART and gold.end == end
 
 
-def test_the_reviewer_page_lists_a_crossing_span_under_its_first_sentence_and_marks_the_next(project, article,
-                                                                                              cast, label):
-    span(project, article, cast["ann1"], label, ACROSS)
+def test_the_reviewer_page_sends_a_crossing_span_with_its_first_sentence_and_the_next(project, article, cast,
+                                                                                        label):
+    tag = span(project, article, cast["ann1"], label, ACROSS)
     client = client_for()
     client.force_login(cast["reviewer"])
-    page = client.get(f"/projects/{project.slug}/documents/{article.pk}/review/").content.decode()
-    rows = {match[0]: match[1] for match in re.findall(r'<tr id="(s\d+)"(.*?)</tr>', page, re.S)}
-    assert "runs on to sentence 3" in rows["s1"] and "continues from sentence 2" not in rows["s1"]
-    assert "continues from sentence 2: Content by ann1" in rows["s2"]
-    assert "continues from" not in rows["s3"]
+    url = f"/projects/{project.slug}/documents/{article.pk}/review/sentences/"
+
+    def window(index):
+        return client.get(f"{url}?from={index}&to={index}").json()
+
+    first, second, third = window(1), window(2), window(3)
+    assert [t["home"] for t in first["tags"]] == [1] and first["sentences"][0]["tags"] == 1
+    assert [t["id"] for t in second["tags"]] == [tag.pk] and second["sentences"][0]["tags"] == 0
+    assert second["tags"][0]["doc_end"] > second["sentences"][0]["start"]
+    assert third["tags"] == []
 
 
 # Agreement: a crossing span meets the other annotator's span in the next sentence
