@@ -24,7 +24,8 @@ def page_client(user=None):
 
 
 def page_data(response):
-    match = re.search(r'<script id="review-data" type="application/json">(.*?)</script>', response.content.decode(), re.S)
+    html = response.content.decode()
+    match = re.search(r'<script id="review-data" type="application/json">(.*?)</script>', html, re.S)
     return json.loads(match[1])
 
 
