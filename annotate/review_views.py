@@ -260,7 +260,8 @@ def review_document(request, slug, doc_id):
     return render(request, "annotate/review.html", {
         "project": project, "document": document, "page_data": {
             "me": request.user.username, "document": document.pk, "codebook": CodebookSerializer(codebook).data,
-            **outline(request.user, document),
+            **outline(request.user, document, {label.pk: layer.scope for layer in codebook.layers.all()
+                                               for label in layer.labels.all()}),
             "urls": {"sentences": reverse("review-sentences", args=[project.slug, document.pk]),
                      "edit": reverse("review-edit", args=[project.slug, 0]), "review": "/api/annotations/0/review/",
                      "comments": "/api/segments/0/comments/"},

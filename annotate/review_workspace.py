@@ -52,58 +52,109 @@ def home_of(tag, positions):
     return positions.get(tag["segment_id"])
 
 
-def summarise(position, tags, finished, comments=0):
-    """Return the outline of one sentence (or the article) from its annotators' tags; mark tags others lack."""
+def summarise(position, tags, finished, comments=0, mark=False):
+    """Return the outline of one sentence (or the article) from its tags; with mark, note on each tag who gave it."""
     given = {}
     for tag in tags:
         if not tag["gold"]:
-            given.setdefault(tag["annotator__username"], set()).add(tag_key(tag))
+            tag["key"] = tag_key(tag)
+            given.setdefault(tag["annotator__username"], set()).add(tag["key"])
     participants = set(given) | finished
     score = disagreement([given.get(name, set()) for name in participants])
-    for tag in tags:
-        if not tag["gold"]:
-            tag["shared"] = sum(tag_key(tag) in given.get(name, ()) for name in participants)
-            tag["of"] = len(participants)
+    if mark:
+        counts = {}
+        for keys in given.values():
+            for key in keys:
+                counts[key] = counts.get(key, 0) + 1
+        for tag in tags:
+            if not tag["gold"]:
+                tag["shared"], tag["of"] = counts[tag["key"]], len(participants)
     statuses = [tag["status"] for tag in tags if not tag["gold"]]
     return {
         "n": position, "score": score, "participants": len(participants), "tags": len(statuses),
         "pending": statuses.count(Annotation.Status.PENDING), "disputed": statuses.count(Annotation.Status.DISPUTED),
-        "gold": sum(tag["gold"] for tag in tags), "comments": comments,
+        "gold": len(tags) - len(statuses), "comments": comments,
         "labels": sorted({tag["label_id"] for tag in tags}),
-        "annotators": sorted({tag["annotator__username"] for tag in tags if not tag["gold"]}),
+        "annotators": sorted(given),
         "people": sorted(participants),
     }
 
 
-def outline(user, document):
+OUTLINE_FIELDS = ("id", "segment_id", "annotator__username", "label_id", "start", "end", "status", "gold",
+                  "relation_content_id", "relation_source_id", "relation_cue_id")
+
+
+class Unit:
+    """What the outline gathers about one sentence (or the article): who gave which tags, in what state."""
+
+    __slots__ = ("given", "statuses", "labels", "gold")
+
+    def __init__(self):
+        self.given, self.statuses, self.labels, self.gold = {}, [], set(), 0
+
+    def summary(self, position, finished, comments):
+        participants = set(self.given) | finished
+        return {
+            "n": position, "score": disagreement([self.given.get(name, set()) for name in participants]),
+            "participants": len(participants), "tags": len(self.statuses),
+            "pending": self.statuses.count(Annotation.Status.PENDING),
+            "disputed": self.statuses.count(Annotation.Status.DISPUTED), "gold": self.gold, "comments": comments,
+            "labels": sorted(self.labels), "annotators": sorted(self.given),
+        }, participants
+
+
+def outline_units(user, document, scopes, positions):
+    """Gather every tag of a document into the unit it is reviewed at; scopes maps a label id to its layer's scope.
+
+    Plain tuples, not dicts: this reads every tag of the article, and a long one has tens of thousands.
+    A tag's key is the same as tag_key's (a label belongs to one layer), so the outline and the windows agree.
+    """
+    rows = list(Annotation.objects.visible_to(user).filter(document=document).values_list(*OUTLINE_FIELDS))
+    where = {row[0]: (row[1], row[4], row[5]) for row in rows}
+    units = {}
+    for _, segment_id, name, label_id, start, end, status, gold, content, source, cue in rows:
+        scope = scopes.get(label_id)
+        if scope == Layer.Scope.DOCUMENT:
+            home, key = -1, (label_id, start, end)
+        elif scope == Layer.Scope.RELATION:
+            ends = tuple(where.get(end_id) for end_id in (content, source, cue))
+            home, key = positions.get(ends[0][0] if ends[0] else None), (label_id, start, end, *ends)
+        else:
+            home, key = positions.get(segment_id), (label_id, start, end)
+        if home is None:
+            continue
+        unit = units.get(home) or units.setdefault(home, Unit())
+        unit.labels.add(label_id)
+        if gold:
+            unit.gold += 1
+        else:
+            unit.given.setdefault(name, set()).add(key)
+            unit.statuses.append(status)
+    return units
+
+
+def outline(user, document, scopes):
     """Return every sentence of a document with its disagreement and review state, plus the annotators."""
     segments = list(Segment.objects.visible_to(user).filter(document=document).order_by("index")
                     .values_list("id", "index", "kind", "text"))
     positions = {pk: index for pk, index, _, _ in segments}
-    by_home, names = {}, set()
-    for tag in Annotation.objects.visible_to(user).filter(document=document).values(*KEY_FIELDS):
-        home = home_of(tag, positions)
-        if home is not None:
-            by_home.setdefault(home, []).append(tag)
-            if not tag["gold"]:
-                names.add(tag["annotator__username"])
+    units = outline_units(user, document, scopes, positions)
     done = {}
     for segment_id, name in SegmentProgress.objects.visible_to(user).filter(
             segment__document=document).values_list("segment_id", "annotator__username"):
         done.setdefault(positions.get(segment_id), set()).add(name)
-        names.add(name)
     counts = {}
     for segment_id in SegmentComment.objects.visible_to(user).filter(segment__document=document).values_list(
             "segment_id", flat=True):
         counts[segment_id] = counts.get(segment_id, 0) + 1
-    rows = []
+    rows, names = [], set()
     for pk, index, kind, text in segments:
-        row = summarise(index, by_home.get(index, []), done.get(index, set()), counts.get(pk, 0))
-        del row["people"]  # the window sends them; the outline stays small for long articles
+        row, people = units.get(index, Unit()).summary(index, done.get(index, set()), counts.get(pk, 0))
+        names |= people
         preview = text if len(text) <= PREVIEW else text[:PREVIEW - 1] + "…"
         rows.append({**row, "id": pk, "kind": kind, "preview": preview})
-    article = summarise(-1, by_home.get(-1, []), set())
-    del article["people"]
+    article, people = units.get(-1, Unit()).summary(-1, set(), 0)
+    names |= people
     rows.append({**article, "id": None, "kind": "article", "preview": "Whole article: article-level tags"})
     return {"sentences": rows, "annotators": sorted(names)}
 
@@ -112,18 +163,25 @@ def window(user, document, first, last):
     """Return sentences first..last (0-based, inclusive; the article is position -1) with every tag to review."""
     segments = Segment.objects.visible_to(user).filter(document=document)
     tags = Annotation.objects.visible_to(user).filter(document=document)
-    relations = tags.filter(relation_content__segment__index__range=(first, last))
-    wanted = Q(segment__index__range=(first, last)) & ~Q(label__layer__scope=Layer.Scope.DOCUMENT)
-    wanted |= Q(relation_content__segment__index__range=(first, last))
-    for end in ENDS:
-        wanted |= Q(pk__in=relations.values(f"relation_{end}_id"))
+    # Found by their sentences and ends, not by the document: those indexes keep a window's cost to its tags.
+    seen = Annotation.objects.visible_to(user)
+    in_window = seen.filter(segment__in=segments.filter(index__range=(first, last)).values("id"))
+    relations = seen.filter(relation_content__in=in_window.values("id"))
     # A span stored on an earlier sentence that runs on into the window is drawn there too.
     start_of_window = Subquery(segments.filter(index=first).values("start")[:1])
-    wanted |= Q(label__layer__scope=Layer.Scope.SPAN, segment__index__lt=first,
-                end__gt=start_of_window - F("segment__start"))
+    parts = [
+        in_window.exclude(label__layer__scope=Layer.Scope.DOCUMENT),
+        relations,
+        seen.filter(Q(pk__in=relations.values("relation_content_id")) | Q(pk__in=relations.values("relation_source_id"))
+                    | Q(pk__in=relations.values("relation_cue_id"))),
+        tags.filter(label__layer__scope=Layer.Scope.SPAN, segment__index__lt=first,
+                    end__gt=start_of_window - F("segment__start")),
+    ]
     if first <= -1:
-        wanted |= Q(label__layer__scope=Layer.Scope.DOCUMENT)
-    found = list(tags.filter(wanted).values(*TAG_FIELDS))
+        parts.append(tags.filter(label__layer__scope=Layer.Scope.DOCUMENT))
+    # One query of several parts, each of which can use an index; an OR of them could not.
+    parts = [part.order_by().values(*TAG_FIELDS) for part in parts]
+    found = list(parts[0].union(*parts[1:]))
     # The sentences a relation's source or cue sits in, when outside the window: the link is drawn to them.
     ends_elsewhere = Q(pk__in=relations.values("relation_source__segment_id")) | Q(
         pk__in=relations.values("relation_cue__segment_id"))
@@ -161,11 +219,11 @@ def _assemble(user, document, first, last, found, shown):
     sentences = []
     for segment in inside:
         n = segment["index"]
-        row = summarise(n, by_home.get(n, []), done.get(n, set()), len(comments.get(segment["id"], [])))
+        row = summarise(n, by_home.get(n, []), done.get(n, set()), len(comments.get(segment["id"], [])), mark=True)
         sentences.append({**segment, **row, "comments": comments.get(segment["id"], [])})
     if first <= -1:
         sentences.insert(0, {"index": -1, "id": None, "kind": "article", "text": "", "comments": [],
-                             **summarise(-1, by_home.get(-1, []), set())})
+                             **summarise(-1, by_home.get(-1, []), set(), mark=True)})
     context = [segment for segment in shown if not first <= segment["index"] <= last]
     return {"sentences": sentences, "context": context, "tags": [_public(tag) for tag in found]}
 

@@ -1,12 +1,14 @@
-"""Reviewer page server time for a 60-sentence article with 5 annotators x 300 tags.
+"""Reviewer workspace server time: the page and its sentence windows, next to the document API.
 
-Run: .venv/bin/python bench/bench_review_page.py [--sentences 60] [--annotators 5] [--tags 300] [--runs 30]
+Run: .venv/bin/python bench/bench_review_page.py [--sentences 500] [--annotators 10] [--per-sentence 5] [--runs 30]
 
 Builds a throwaway SQLite database (or uses $BENCH_DATABASE_URL): one article, every annotator tags
 every sentence (sentence labels and spans that partly agree), a tenth of the tags adjudicated into
 gold, a comment on every third sentence. Then times, in the same run and through Django's test
-client (no network), the reviewer page next to two baselines: the plain document API
-(GET /api/documents/{id}/) and the same sentences with their annotations from the segments API.
+client (no network), the requests the review page makes: the page itself (the outline of every
+sentence), the window of 15 sentences it fetches on opening and the one sentence it fetches again after
+each decision, next to the plain document API (GET /api/documents/{id}/). With --segments-api it also
+times the same sentences with all their annotations from the segments API, a second baseline.
 """
 
 import argparse
@@ -20,7 +22,7 @@ WORDS = ("Officials said the lifeline of gasoline crippled imports while allies 
          "and praised the historic alliance against hegemony").split()
 
 
-def build(sentences, annotators, tags):
+def build(sentences, annotators, per_sentence):
     """Create the article, the tags, some gold and some discussion; return (project, document, reviewer)."""
     from django.contrib.auth import get_user_model
 
@@ -56,7 +58,6 @@ def build(sentences, annotators, tags):
     segments = Segment.objects.bulk_create(rows)
     labels = list(Label.objects.filter(layer__codebook=codebook, layer__key="loaded_language"))
     frames = list(Label.objects.filter(layer__codebook=codebook, layer__key="framing"))
-    per_sentence = tags // sentences
     batch = []
     for user in users:
         for segment in segments:
@@ -106,10 +107,11 @@ def summary(times):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sentences", type=int, default=60)
-    parser.add_argument("--annotators", type=int, default=5)
-    parser.add_argument("--tags", type=int, default=300, help="tags per annotator")
+    parser.add_argument("--sentences", type=int, default=500)
+    parser.add_argument("--annotators", type=int, default=10)
+    parser.add_argument("--per-sentence", type=int, default=5, help="tags per annotator and sentence")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--segments-api", action="store_true", help="also time the segments API (slow)")
     args = parser.parse_args()
     setup_django()
     from django.db import connection
@@ -118,22 +120,27 @@ def main():
 
     from annotate.models import Annotation
 
-    project, document, reviewer = build(args.sentences, args.annotators, args.tags)
+    project, document, reviewer = build(args.sentences, args.annotators, args.per_sentence)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(reviewer)
     review = f"/projects/{project.slug}/documents/{document.pk}/review/"
-    with CaptureQueriesContext(connection) as queries:
-        size = len(client.get(review).content)
+    middle = args.sentences // 2
+    urls = {
+        "review page (outline)": review,
+        "window of 15 sentences": f"{review}sentences/?from={middle}&to={middle + 14}",
+        "window of 1 sentence": f"{review}sentences/?from={middle}&to={middle}",
+        "document API (baseline)": f"/api/documents/{document.pk}/",
+    }
+    if args.segments_api:
+        urls["segments API with annotations"] = f"/api/segments/?document={document.pk}&page_size=1000"
     tags = Annotation.objects.filter(document=document, gold=False).count()
     gold = Annotation.objects.filter(document=document, gold=True).count()
-    print(f"{args.sentences} sentences, {args.annotators} annotators, {tags} tags, {gold} gold; "
-          f"reviewer page {size / 1024:.0f} KB in {len(queries)} queries; {args.runs} runs each")
-    results = {
-        "reviewer page": timed(client, review, args.runs),
-        "document API (baseline)": timed(client, f"/api/documents/{document.pk}/", args.runs),
-        "segments API with annotations": timed(client, f"/api/segments/?document={document.pk}&page_size=1000",
-                                               args.runs),
-    }
+    print(f"{args.sentences} sentences, {args.annotators} annotators, {tags} tags, {gold} gold; {args.runs} runs each")
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            size = len(client.get(url).content)
+        print(f"  {name}: {size / 1024:.0f} KB in {len(queries)} queries")
+    results = {name: timed(client, url, args.runs) for name, url in urls.items()}
     base = statistics.median(results["document API (baseline)"])
     print(f"{'':32} {'median ms':>10} {'p95 ms':>8} {'x baseline':>11}")
     for name, times in results.items():
