@@ -9,7 +9,7 @@ from django.db.models import F, Q, Subquery
 
 from annotate.models import Annotation, Layer, Segment, SegmentComment, SegmentProgress
 
-PREVIEW = 90  # characters of a sentence shown in the sentence list
+PREVIEW = 70  # characters of a sentence shown in the sentence list
 MAX_WINDOW = 50
 # The fields that say whether two tags are the same tag, read with every tag in both requests.
 KEY_FIELDS = (
@@ -156,22 +156,27 @@ def outline(user, document, scopes):
     article, people = units.get(-1, Unit()).summary(-1, set(), 0)
     names |= people
     rows.append({**article, "id": None, "kind": "article", "preview": "Whole article: article-level tags"})
-    return {"sentences": rows, "annotators": sorted(names)}
+    # Annotators by their place in the list, not by name: a long article repeats them on every sentence.
+    names = sorted(names)
+    place = {name: i for i, name in enumerate(names)}
+    for row in rows:
+        row["annotators"] = [place[name] for name in row["annotators"]]
+    return {"sentences": rows, "annotators": names}
 
 
 def window(user, document, first, last):
     """Return sentences first..last (0-based, inclusive; the article is position -1) with every tag to review."""
     segments = Segment.objects.visible_to(user).filter(document=document)
     tags = Annotation.objects.visible_to(user).filter(document=document)
-    # Found by their sentences and ends, not by the document: those indexes keep a window's cost to its tags.
-    seen = Annotation.objects.visible_to(user)
-    in_window = seen.filter(segment__in=segments.filter(index__range=(first, last)).values("id"))
-    relations = seen.filter(relation_content__in=in_window.values("id"))
+    # Ids only, for the parts below: each part is filtered by what the user may see, the ids need not be.
+    here = Annotation.objects.filter(segment__in=segments.filter(index__range=(first, last)).values("id"))
+    relations = Annotation.objects.filter(relation_content__in=here.values("id"))
     # A span stored on an earlier sentence that runs on into the window is drawn there too.
     start_of_window = Subquery(segments.filter(index=first).values("start")[:1])
+    seen = Annotation.objects.visible_to(user)  # the ids imply the document; its index would read every tag of it
     parts = [
-        in_window.exclude(label__layer__scope=Layer.Scope.DOCUMENT),
-        relations,
+        seen.filter(pk__in=here.exclude(label__layer__scope=Layer.Scope.DOCUMENT).values("id")),
+        seen.filter(pk__in=relations.values("id")),
         seen.filter(Q(pk__in=relations.values("relation_content_id")) | Q(pk__in=relations.values("relation_source_id"))
                     | Q(pk__in=relations.values("relation_cue_id"))),
         tags.filter(label__layer__scope=Layer.Scope.SPAN, segment__index__lt=first,
@@ -195,9 +200,9 @@ def _assemble(user, document, first, last, found, shown):
     positions = {segment["id"]: segment["index"] for segment in shown}
     by_id = {tag["id"]: tag for tag in found}
     # Gold tags of this window: who they came from, read in one query whatever their number.
-    gold_ids = Annotation.objects.filter(pk__in=[pk for pk, tag in by_id.items() if tag["gold"]] or [0])
+    gold_ids = [pk for pk, tag in by_id.items() if tag["gold"]] or [0]
     for gold_id, source_id, name in Annotation.provenance.through.objects.filter(
-            from_annotation__in=gold_ids).values_list("from_annotation_id", "to_annotation_id",
+            from_annotation_id__in=gold_ids).values_list("from_annotation_id", "to_annotation_id",
                                                       "to_annotation__annotator__username"):
         by_id[gold_id].setdefault("provenance", []).append({"id": source_id, "annotator": name})
     inside = [segment for segment in shown if first <= segment["index"] <= last]

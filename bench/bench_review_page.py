@@ -6,7 +6,7 @@ Builds a throwaway SQLite database (or uses $BENCH_DATABASE_URL): one article, e
 every sentence (sentence labels and spans that partly agree), a tenth of the tags adjudicated into
 gold, a comment on every third sentence. Then times, in the same run and through Django's test
 client (no network), the requests the review page makes: the page itself (the outline of every
-sentence), the window of 15 sentences it fetches on opening and the one sentence it fetches again after
+sentence), the window of 10 sentences it fetches on opening and the one sentence it fetches again after
 each decision, next to the plain document API (GET /api/documents/{id}/). With --segments-api it also
 times the same sentences with all their annotations from the segments API, a second baseline.
 """
@@ -127,7 +127,7 @@ def main():
     middle = args.sentences // 2
     urls = {
         "review page (outline)": review,
-        "window of 15 sentences": f"{review}sentences/?from={middle}&to={middle + 14}",
+        "window of 10 sentences": f"{review}sentences/?from={middle}&to={middle + 9}",
         "window of 1 sentence": f"{review}sentences/?from={middle}&to={middle}",
         "document API (baseline)": f"/api/documents/{document.pk}/",
     }

@@ -44,7 +44,7 @@ export const rowAt = (pos) => outline[pos];
 // Does a sentence of the outline pass the filters?
 export function passes(row, filters = view.filters) {
   if (filters.disputed && !((row.score || 0) > 0 || row.disputed)) return false;
-  if (filters.annotator && !row.annotators.includes(filters.annotator)) return false;
+  if (filters.annotator && !row.annotators.includes(names.indexOf(filters.annotator))) return false;
   if (filters.label) return row.labels.includes(Number(filters.label));
   if (filters.layer) return row.labels.some((id) => labels.get(id) && labels.get(id).layer.key === filters.layer);
   return true;

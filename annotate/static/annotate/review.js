@@ -11,7 +11,7 @@ import {
   $, cache, data, layers, names, outline, passes, positionOf, rowAt, sentenceCount, short, view, who,
 } from './review-state.js';
 
-const WINDOW = 15;
+const WINDOW = 10;
 const ACTIONS = { a: 'accept', r: 'reject', d: 'dispute', u: 'unaccept' };
 const DONE = { accept: 'Accepted', reject: 'Rejected', dispute: 'Marked disputed', unaccept: 'Un-accepted' };
 let cards = [];
@@ -40,7 +40,8 @@ async function fetchWindow(from, to) {
     cache.set(sentence.index, { sentence, tags, context });
     const pos = positionOf(sentence.index);
     const { id, kind, preview } = outline[pos];
-    outline[pos] = { ...sentence, id, kind, preview, n: sentence.index };
+    const annotators = sentence.annotators.map((name) => names.indexOf(name));
+    outline[pos] = { ...sentence, id, kind, preview, annotators, n: sentence.index };
   }
   return sentences;
 }
