@@ -87,6 +87,7 @@ function draw() {
   if (!entry) return;
   drawRows(entry);
   cards = drawCards(entry, layers);
+  fitCards();
   drawComments(entry);
   cards.forEach((el) => el.addEventListener('focus', () => chooseCard(el)));
   const keep = cards.findIndex((el) => el.dataset.id === String(view.card));
@@ -113,8 +114,26 @@ function focusCard(i, move = true) {
   chooseCard(el);
   if (move) {
     el.focus({ preventScroll: true });
-    el.scrollIntoView({ block: 'nearest' });
+    reveal(el);
   }
+}
+
+// Scroll the tag list, not the page, so the sentence stays in sight while the reviewer moves between tags.
+function reveal(el) {
+  const box = $('rv-cards');
+  const top = el.offsetTop - 28; // below the sticky column heading
+  const bottom = el.offsetTop + el.offsetHeight + 4;
+  if (top < box.scrollTop) box.scrollTop = top;
+  else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight;
+  const rect = el.getBoundingClientRect();
+  if (rect.top < 0 || rect.top > window.innerHeight - 40) el.scrollIntoView({ block: 'nearest' });
+}
+
+// The tag list takes the height the sentence leaves on screen, when the page shows the sentence at its top.
+function fitCards() {
+  const cards = $('rv-cards');
+  const offset = cards.getBoundingClientRect().top - $('rv-focus').getBoundingClientRect().top;
+  cards.style.maxHeight = `${Math.max(256, window.innerHeight - offset - 24)}px`;
 }
 
 const currentCard = () => cards.findIndex((el) => el.dataset.id === String(view.card));
@@ -396,6 +415,7 @@ function start() {
   $('rv-next').addEventListener('click', () => move(1));
   $('rv-keys-button').addEventListener('click', () => $('rv-keys').showModal());
   $('rv-comment-form').addEventListener('submit', postComment);
+  window.addEventListener('resize', fitCards);
   window.addEventListener('hashchange', () => {
     const wanted = readHash();
     if (wanted !== view.pos) go(wanted);
