@@ -70,3 +70,11 @@ def test_a_form_without_its_csrf_token_gets_a_page_that_says_what_to_do(cast, pr
     page = response.content.decode()
     assert "This form could not be sent" in page and "nothing was saved" in page and "Log out" in page
     assert SegmentComment.objects.count() == 0
+
+
+@pytest.mark.parametrize(("user", "shown"), [("ann1", False), ("reviewer", True), ("manager", True)])
+def test_review_links_are_shown_only_to_those_who_may_open_them(cast, project, document, user, shown):
+    page = logged_in(cast[user]).get(f"/projects/{project.slug}/").content.decode()
+    links = [f'href="/projects/{project.slug}/documents/{document.pk}/review/"',
+             f'href="/projects/{project.slug}/review/queue/"', f'href="/projects/{project.slug}/dashboard/"']
+    assert [link in page for link in links] == [shown] * 3
