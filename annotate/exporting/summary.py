@@ -47,8 +47,7 @@ GROUP_WORDS = {
     "industry": "industry figures",
     "affected_person": "people affected",
 }
-ALIGNMENT_WORDS = {"supports": "support the article's thesis", "independent": "are independent of it",
-                   "unclear": "are unclear"}
+ALIGNMENT_WORDS = {"supports": "support the article's thesis"}
 SINGULAR = {"supports": "supports the article's thesis", "opposes": "opposes the article's thesis",
             "independent": "is independent of the article's thesis"}
 OUTLET_VOICE = "the outlet's own voice"
@@ -323,11 +322,11 @@ def _affiliation_line(sources: list[Source], choices: list[str]) -> str:
         detail = " (" + ", ".join(f"{values[m]} {value_words(m.split('_', 1)[1])}" for m in families[group]) + ")"
     lead = f"All {number(total)}" if n == total else f"{n} of {total}"
     sentence = f"{lead} attributed sources {'is' if total == 1 else 'are'} {words}{detail}."
-    others = [f"{count} {GROUP_WORDS.get(value, value_words(value))}" for value, count in values.most_common()
+    others = [f"{GROUP_WORDS.get(value, value_words(value))} ({count})" for value, count in values.most_common()
               if value != group and not value.startswith(group + "_")]
     unknown = total - sum(values.values())
     if unknown:
-        others.append(f"{unknown} with no affiliation given")
+        others.append(f"no affiliation given ({unknown})")
     return sentence + (f" The rest: {listing(others)}." if others else "")
 
 
@@ -343,8 +342,7 @@ def _alignment_line(sources: list[Source]) -> str:
     opposes = values.pop("opposes", 0)
     lead = f"All {number(total)}" if supports == total else f"{supports} of {total}"
     parts = [f"{lead} {ALIGNMENT_WORDS['supports']}"]
-    parts += [f"{count} {ALIGNMENT_WORDS.get(value, 'are ' + value_words(value))}"
-              for value, count in values.most_common() if value is not None]
+    parts += [f"{count} {value_words(value)}" for value, count in values.most_common() if value is not None]
     if values.get(None):
         parts.append(f"{values[None]} not rated")
     against = "none opposes it" if not opposes else f"{opposes} {'opposes' if opposes == 1 else 'oppose'} it"
