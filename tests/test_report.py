@@ -4,7 +4,11 @@ import re
 
 import markdown
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from annotate import agreement
+from annotate.exporting.agreement_lines import Covering
 from annotate.models import Document, SegmentProgress, Source
 from annotate.reviewing import review_annotations
 from tests.api_helpers import client_for, create_tag, make_span
@@ -113,12 +117,17 @@ def test_agreement_in_the_report_is_the_agreement_endpoints(project, article, ca
     create_tag(project=project, document=article, segment=chavez, annotator=cast["ann2"],
                label=label("framing", "political"))
     SegmentProgress.objects.create(segment=chavez, annotator=cast["ann1"])
+    make_span(project, article, cast["ann2"], label, "famous declaration", startswith=CHAVEZ)
     figures = client_for(cast["reviewer"]).get(f"/api/projects/{project.pk}/agreement/").json()
     framing = next(layer for layer in figures["segment_layers"] if layer["key"] == "framing")
     text = re.sub(r"\s+", " ", text_of(export(cast["reviewer"], project, "html")))
     assert "Between ann1 and ann2. There is no gold version yet." in text
     assert framing["alpha"] is not None and framing["units"] == 2
     assert f"Framing: α = {framing['alpha']:.2f} over 2 sentences." in text
+    loaded = next(layer for layer in figures["span_layers"] if layer["key"] == "loaded_language")
+    assert loaded["token_alpha"] is not None and loaded["f1"] is not None
+    assert (f"Loaded language: α = {loaded['token_alpha']:.2f} over {loaded['units']} words, "
+            f"mean pairwise F1 {loaded['f1']:.2f}.") in text
     own = text_of(export(cast["ann1"], project, "html"))
     assert "Agreement needs two annotators' work on this article; this export has ann1's only." in own
 
@@ -198,3 +207,21 @@ def test_the_report_reads_the_database_in_a_fixed_number_of_queries(project, art
 # The project, the user's role and the codebook; then documents, segments, the three annotation scopes,
 # provenance (with the annotators gold came from), comments and done-marks.
 QUERIES = 12
+
+
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 5), st.integers(0, 9), st.integers(1, 25),
+                          st.sampled_from("xy")), max_size=12))
+def test_matching_spans_within_joined_sentences_scores_as_matching_across_the_document(spans):
+    segments = [{"id": 100 + i, "start": 10 * i, "end": 10 * i + 10} for i in range(6)]
+    covering = Covering(segments)
+    found = {}
+    for annotator, index, offset, length, key in spans:
+        segment = segments[index]
+        start = segment["start"] + offset
+        covering.segments(segment, start, start + length)
+        found.setdefault(annotator, []).append((segment["id"], start, start + length, key))
+    whole = agreement.pairwise_span_f1(found, groups=dict.fromkeys((s["id"] for s in segments), 0))
+    joined = agreement.pairwise_span_f1(found, groups=covering.groups())
+    assert whole.keys() == joined.keys()
+    for pair, scores in whole.items():
+        assert joined[pair] == pytest.approx(scores)

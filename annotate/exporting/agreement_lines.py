@@ -8,6 +8,7 @@ spans cover, and the mean pairwise F1 with partial-overlap credit
 (SemEval-2020 Task 11). The functions are annotate.agreement's.
 """
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from statistics import mean
 
@@ -33,10 +34,13 @@ def agreement_lines(article: Article, codebook: dict) -> tuple[str, list[str]]:
     for segment in article.segments:
         for mark in segment.get("done", ()):
             done[mark["annotator"]].add(segment["id"])
+    by_layer = defaultdict(list)
+    for segment, a in tags:
+        by_layer[a["layer"]].append((segment, a))
     lines = []
     for layer in codebook["layers"]:
         keys = [label["key"] for label in layer["labels"]]
-        mine = [(segment, a) for segment, a in tags if a["layer"] == layer["key"]]
+        mine = by_layer[layer["key"]]
         if layer["scope"] == "segment":
             lines.append(_segment_line(layer, keys, mine, done))
         elif layer["scope"] == "span":
@@ -62,7 +66,7 @@ def _segment_line(layer, keys, tags, done) -> str:
 
 
 def _span_line(layer, keys, tags, done, article) -> str:
-    ranges = [(segment["id"], segment["start"], segment["end"]) for segment in article.segments]
+    covering = Covering(article.segments)
     spans, pieces = defaultdict(list), defaultdict(list)
     finished = defaultdict(set, {name: set(ids) for name, ids in done.items()})
     for segment, a in tags:
@@ -73,16 +77,46 @@ def _span_line(layer, keys, tags, done, article) -> str:
         spans[a["annotator"]].append((segment["id"], start, end, a["label"]))
         finished[a["annotator"]].add(segment["id"])
         # A span that runs on past its sentence counts in every sentence it covers.
-        for covered, s_start, s_end in ranges:
-            if covered == segment["id"] or (s_start < end and start < s_end):
-                pieces[a["annotator"]].append((covered, start, end, a["label"]))
+        for covered in covering.segments(segment, start, end):
+            pieces[a["annotator"]].append((covered, start, end, a["label"]))
     texts = {segment["id"]: (segment["start"], segment["text"]) for segment in article.segments}
-    groups = dict.fromkeys(texts, article.document["id"])
     tokens = agreement.token_alpha(texts, dict(pieces), dict(finished), keys)
-    pairs = [scores["f1"] for scores in
-             agreement.pairwise_span_f1(dict(spans), finished=dict(finished), groups=groups).values() if scores]
+    pairs = [scores["f1"] for scores in agreement.pairwise_span_f1(
+        dict(spans), finished=dict(finished), groups=covering.groups()).values() if scores]
     f1 = f", mean pairwise F1 {mean(pairs):.2f}" if pairs else ""
     return f"{layer['name']}: {_alpha(tokens['alpha'])} over {plural(tokens['units'], 'word')}{f1}."
+
+
+class Covering:
+    """Find the sentences a span covers, and join sentences that a span runs across into one group.
+
+    Spans are matched within a group: two spans that overlap share a sentence, so matching within
+    the groups gives the dashboard's figures (which match across the whole document) without
+    comparing every span of a long article with every other.
+    """
+
+    def __init__(self, segments) -> None:
+        self.starts = [segment["start"] for segment in segments]
+        self.ids = [segment["id"] for segment in segments]
+        self.parent = {segment_id: segment_id for segment_id in self.ids}
+
+    def segments(self, segment, start: int, end: int) -> list[int]:
+        if end <= segment["end"]:
+            return [segment["id"]]
+        first = bisect_right(self.starts, start) - 1
+        last = bisect_left(self.starts, end)
+        covered = self.ids[max(first, 0):last]
+        for other in covered:
+            self.parent[self._root(other)] = self._root(segment["id"])
+        return covered
+
+    def groups(self) -> dict[int, int]:
+        return {segment_id: self._root(segment_id) for segment_id in self.ids}
+
+    def _root(self, segment_id: int) -> int:
+        while self.parent[segment_id] != segment_id:
+            segment_id = self.parent[segment_id]
+        return segment_id
 
 
 def _alpha(value: float | None) -> str:

@@ -80,14 +80,15 @@ sup.lkm.lkq{{background:#fff;color:var(--link);border:1px dashed var(--link)}}
 .lk.down>i{{bottom:-.5rem}}
 .lk.up>i{{top:-.5rem}}
 .key{{font-size:.85rem;line-height:1.5}}
-.key dl{{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}}
+.key dl{{display:grid;grid-template-columns:fit-content(20rem) minmax(0,1fr);gap:.2rem 1rem}}
 .key dt{{font-weight:600}}
 .key dd{{margin:0}}
 .chip{{display:inline-block;border:1px solid;border-radius:3px;padding:0 .35rem;margin:0 .25rem .2rem 0;
   font-size:.8rem;line-height:1.5}}
 .colophon{{font-size:.78rem;color:var(--muted);border-top:1px solid var(--rule);margin-top:2rem;padding-top:.6rem}}
 article+article{{margin-top:4rem;border-top:4px double var(--ink);padding-top:1rem}}
-@media (max-width:760px){{.text{{display:block}}.lk{{display:none}}.text>.side{{border:0;padding:0 0 1rem 1rem}}}}
+@media screen and (max-width:760px){{.text{{display:block}}.lk{{display:none}}
+  .text>.side{{border:0;padding:0 0 1rem 1rem}}}}
 @media print{{
   @page{{size:A4;margin:14mm 12mm 16mm}}
   body{{font-size:9.5pt;padding:0}}
