@@ -38,7 +38,7 @@ def test_report_reads_as_summary_then_text_with_notes_beside_it(login, report_ur
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         text, notes = boxes(page, ".text>.para")[0], boxes(page, ".text>.side")[0]
         assert notes["x"] >= text["x"] + text["width"], (width, text, notes)
-    page.locator(".lk").first.scroll_into_view_if_needed()
+    page.locator(".para:has(.lk)").first.evaluate("el => el.scrollIntoView({block: 'center'})")
     screenshots(page, "report-links")
     # Each link is drawn in the margin, left of the text, tall enough to see, with its number showing.
     text_left = min(box["x"] for box in boxes(page, ".text>.para"))
