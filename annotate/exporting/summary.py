@@ -166,12 +166,17 @@ def _version(article: Article) -> str:
     if not article.every_tag:
         return "Nobody has tagged this article in this export yet."
     annotators = listing(article.annotators()) or "no annotator in this export"
-    left_out = len(article.every_tag) - len(shown)
-    rest = f" {plural(left_out, 'other tag')} (not accepted) are not shown." if left_out else ""
     if article.gold:
+        waiting = Counter(a["status"] for a in article.every_tag if not a["gold"] and a["status"] != "accepted")
+        rest = ""
+        if waiting:
+            states = listing([f"{n} {status}" for status, n in sorted(waiting.items())])
+            rest = f" Annotators' tags not accepted ({states}) are not shown."
         reviewers = listing(sorted({a["reviewer"] or a["annotator"] for a in shown}))
         return (f"This report reads the gold version: {plural(len(shown), 'tag')} accepted by {reviewers}, "
                 f"from the work of {annotators}.{rest}")
+    rejected = len(article.every_tag) - len(shown)
+    rest = f" {plural(rejected, 'rejected tag')} {'is' if rejected == 1 else 'are'} not shown." if rejected else ""
     return f"No gold version yet: this report shows the tags of {annotators} as given ({len(shown)}).{rest}"
 
 
