@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from annotate import agreement
 from annotate.exporting.agreement_lines import Covering
+from annotate.exporting.dates import readable_date
 from annotate.models import Document, SegmentProgress, Source
 from annotate.reviewing import review_annotations
 from tests.api_helpers import client_for, create_tag, make_span
@@ -225,3 +226,14 @@ def test_matching_spans_within_joined_sentences_scores_as_matching_across_the_do
     assert whole.keys() == joined.keys()
     for pair, scores in whole.items():
         assert joined[pair] == pytest.approx(scores)
+
+
+@pytest.mark.parametrize(("stored", "readable"), [
+    ("2025-06-12T14:05:09.123456+00:00", "12 June 2025, 14:05 UTC"),
+    ("2025-06-12T16:05:00+02:00", "12 June 2025, 14:05 UTC"),
+    ("2025-01-01T00:30:00-01:00", "1 January 2025, 01:30 UTC"),
+    (None, ""),
+    ("not a date", "not a date"),
+])
+def test_timestamps_read_as_a_person_says_them(stored, readable):
+    assert readable_date(stored) == readable

@@ -132,7 +132,7 @@ def summarise(article: Article, codebook: dict) -> Summary:
         for a in article.document_tags if a["layer"] == ARTICLE_FRAME
     ]
     summary.techniques = _techniques(article, names)
-    summary.sources, summary.unlinked_sources = _sources(article, names)
+    summary.sources, summary.unlinked_sources = _sources(article)
     summary.quoted = _quoted(summary.sources, codebook)
     summary.claims = _claims(article)
     summary.gaps = _gaps(article, names)
@@ -142,23 +142,15 @@ def summarise(article: Article, codebook: dict) -> Summary:
 
 
 class Names:
-    """Look up the codebook's names of layers, labels and attributes."""
+    """Look up the codebook's names of labels."""
 
     def __init__(self, codebook: dict) -> None:
-        self.layers = {layer["key"]: layer for layer in codebook["layers"]}
         self.labels = {(layer["key"], label["key"]): label["name"]
                        for layer in codebook["layers"] for label in layer["labels"]}
 
     def label(self, a: dict) -> str:
         return self.labels.get((a["layer"], a["label"]), a["label"])
 
-    def layer(self, key: str) -> str:
-        layer = self.layers.get(key)
-        return layer["name"] if layer else key
-
-    def attributes(self, key: str) -> dict[str, str]:
-        layer = self.layers.get(key) or {}
-        return {spec["key"]: spec.get("name") or spec["key"] for spec in layer.get("attributes", [])}
 
 
 def _version(article: Article) -> str:
@@ -234,7 +226,7 @@ def _techniques(article: Article, names: Names) -> list[Technique]:
     return sorted(found.values(), key=lambda technique: (-technique.count, technique.name))
 
 
-def _sources(article: Article, names: Names) -> tuple[list[Source], list[str]]:
+def _sources(article: Article) -> tuple[list[Source], list[str]]:
     grouped: dict[str, list] = {}
     for link in sorted(article.links, key=lambda link: -len(link.source["quote"]) if link.source else 0):
         if link.source is None:
@@ -326,7 +318,7 @@ def _affiliation_line(sources: list[Source], choices: list[str]) -> str:
     if group in families and len(families[group]) > 1:
         detail = " (" + ", ".join(f"{values[m]} {value_words(m.split('_', 1)[1])}" for m in families[group]) + ")"
     lead = f"All {number(total)}" if n == total else f"{n} of {total}"
-    sentence = f"{lead} attributed sources {'is' if total == 1 else 'are'} {words}{detail}."
+    sentence = f"{lead} attributed sources are {words}{detail}."
     others = [f"{GROUP_WORDS.get(value, value_words(value))} ({count})" for value, count in values.most_common()
               if value != group and not value.startswith(group + "_")]
     unknown = total - sum(values.values())
