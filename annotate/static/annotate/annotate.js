@@ -4,9 +4,11 @@ import {
 } from './annotate-edit.js';
 import { followDiscussion, openDiscussion, setUpDiscussion } from './annotate-discussion.js';
 import { h, human } from './annotate-forms.js';
+import { drawLinks, pickAt } from './annotate-links.js';
+import { firstPiece, hideTip, setUpTips, showTip } from './annotate-marks.js';
 import {
   $, all, annotators, colorOf, data, describeRelation, focused, goldText, hooks, labelOf, labels, layerOf, layers, me, mine,
-  PALETTE, positionOf, refocus, say, segById, segments, short, shown, spanStyle, tagOf, view,
+  PALETTE, positionOf, refocus, remember, say, segById, segments, short, shown, spanStyle, storedView, view,
 } from './annotate-state.js';
 import {
   covering, docOffsets, partIn, rangeFrom, runsTo, runTokens, selectedText, selectionIn, trimAcross,
@@ -39,7 +41,7 @@ function buildArticle() {
   }
 }
 
-function mark(a, seg, part, names) {
+function mark(a, seg, part, names, numbers) {
   const first = segById.get(a.segment);
   const where = first === seg ? '' : `, continued from sentence ${first.pos + 1}`;
   return {
@@ -48,7 +50,7 @@ function mark(a, seg, part, names) {
     runsOn: docOffsets(a)[1] > seg.start + seg.points,
     color: colorOf(a, names),
     style: spanStyle[a.layer] || 'solid',
-    tag: tagOf(labelOf(a)),
+    n: numbers && numbers.get(a),
     id: a.id,
     gold: a.gold,
     title: `${labelOf(a).name} (${layerOf(a).name})${a.gold ? `, ${goldText(a)}` : mine(a) ? '' : `, by ${a.annotator}`}${where}`,
@@ -58,26 +60,44 @@ function mark(a, seg, part, names) {
 // Spans listed under an earlier sentence that run on into this one.
 const continuing = (seg) => all().filter((a) => a.scope === 'span' && a.segment !== seg.id && shown(a) && partIn(a, seg));
 
+const order = (a, b) => layers.indexOf(layerOf(a)) - layers.indexOf(layerOf(b)) || (a.start ?? 0) - (b.start ?? 0);
+
+// What the focused sentence's list shows: spans carried on from earlier sentences, then the sentence's own tags
+// and the links that use its spans. Spans are numbered in that order, in the list and at their ends in the text.
+function listed(seg) {
+  const spansHere = new Set(all().filter((a) => a.segment === seg.id && a.scope === 'span').map((a) => String(a.id)));
+  const linked = (a) => a.scope === 'relation'
+    && [a.relation_content, a.relation_source, a.relation_cue].some((id) => spansHere.has(String(id)));
+  const here = all().filter((a) => shown(a) && (a.segment === seg.id || linked(a))).sort(order);
+  const carried = continuing(seg).sort(order);
+  const numbers = new Map([...carried, ...here].filter((a) => a.scope === 'span').map((a, i) => [a, i + 1]));
+  return { here, carried, numbers };
+}
+
 function drawSegment(seg, names = annotators()) {
   const isFocus = seg === focused();
   const here = all().filter((a) => a.segment === seg.id && shown(a));
+  const numbers = isFocus ? listed(seg).numbers : null;
   const marks = [...here.filter((a) => a.scope === 'span'), ...continuing(seg)]
-    .map((a) => [a, partIn(a, seg)]).filter(([, part]) => part).map(([a, part]) => mark(a, seg, part, names));
+    .map((a) => [a, partIn(a, seg)]).filter(([, part]) => part).map(([a, part]) => mark(a, seg, part, names, numbers));
   const sel = selectionIn(seg.pos);
   const caret = view.caret !== null && view.caretAt && view.caretAt.seg === seg.pos ? view.caretAt.range : null;
   // A save that lands while the user drags a selection redraws the sentence: keep the selection.
   const kept = isFocus ? nativeRange(seg) : null;
   renderText(seg.textEl, seg.text, marks, sel, caret);
   if (kept) getSelection().setBaseAndExtent(...pointAt(seg.textEl, kept[0]), ...pointAt(seg.textEl, kept[1]));
-  seg.tagsEl.replaceChildren(...here.filter((a) => a.scope !== 'span').map((a) => h('span', {
-    class: a.gold ? 'mini gold' : 'mini', style: { '--c': colorOf(a, names) },
+  // Sentence labels follow the sentence: named in full on the focused one, a coloured dot on the others.
+  // Links are drawn, not listed here.
+  seg.tagsEl.replaceChildren(...here.filter((a) => a.scope === 'segment' || a.scope === 'document').map((a) => h('span', {
+    class: `mini${a.gold ? ' gold' : ''}${isFocus ? '' : ' dot'}`, style: { '--c': colorOf(a, names) },
     title: a.gold ? `${labelOf(a).name}, ${goldText(a)}` : labelOf(a).name,
-  }, tagOf(labelOf(a)))));
+  }, isFocus ? labelOf(a).name : '')));
   seg.el.classList.toggle('done', seg.done);
   seg.el.classList.toggle('focus', isFocus);
   seg.el.tabIndex = isFocus ? 0 : -1;
   if (isFocus) seg.el.setAttribute('aria-current', 'true');
   else seg.el.removeAttribute('aria-current');
+  drawLinks();
 }
 
 function drawAll() {
@@ -110,6 +130,7 @@ function drawPanel() {
   drawTabs();
   drawLabels();
   drawSelection();
+  placeArticleList();
   drawLists();
   drawLegend();
 }
@@ -166,7 +187,32 @@ function highlight(a, on) {
   }
 }
 
-function item(a, names) {
+// Pointing at or tabbing to a tag in the panel outlines its words and names it over them.
+function pointed(a, on) {
+  highlight(a, on);
+  if (on && a.scope === 'span') showTip(firstPiece(a), [a]);
+  else hideTip();
+}
+
+const followers = (a) => ({
+  tabindex: '0',
+  onmouseenter: () => pointed(a, true),
+  onmouseleave: () => pointed(a, false),
+  onfocusin: () => pointed(a, true),
+  onfocusout: () => pointed(a, false),
+});
+
+// The entry's head names the tag: its number in the text (spans) or a swatch, label, layer and whose it is.
+function head(a, n, ...middle) {
+  const label = labelOf(a);
+  return h('div', { class: 'ann-head' },
+    n ? h('span', { class: 'num', 'aria-label': `span ${n}:` }, String(n)) : h('span', { class: 'swatch', 'aria-hidden': 'true' }),
+    h('strong', {}, label.name), ...middle,
+    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : mine(a) ? h('span', { class: 'you' }, 'by you')
+      : h('span', { class: 'by' }, a.annotator));
+}
+
+function item(a, names, n) {
   const label = labelOf(a);
   const own = mine(a);
   const attrs = Object.entries(a.attributes || {}).filter(([, v]) => v !== '' && v !== null)
@@ -177,13 +223,10 @@ function item(a, names) {
     type: 'button', class: 'link', onclick: () => focusSegment(segments.indexOf(segById.get(a.segment))),
   }, `anchored at sentence ${positionOf(a) + 1}`) : null;
   return h('li', {
-    class: `ann${a.pending ? ' pending' : ''}${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
-    onmouseenter: () => highlight(a, true), onmouseleave: () => highlight(a, false),
-    onfocusin: () => highlight(a, true), onfocusout: () => highlight(a, false),
+    class: `ann${a.pending ? ' pending' : ''}${a.gold ? ' gold' : ''}${view.fresh === a ? ' fresh' : ''}`,
+    'data-id': a.id, style: { '--c': colorOf(a, names) }, ...followers(a),
   },
-  h('div', { class: 'ann-head' }, h('span', { class: 'mini' }, tagOf(label)), h('strong', {}, label.name),
-    h('span', { class: 'muted' }, ` ${label.layer.name}`),
-    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : own ? null : h('span', { class: 'by' }, a.annotator)),
+  head(a, n, h('span', { class: 'muted' }, ` ${label.layer.name}`)),
   a.gold ? h('div', { class: 'provenance' }, goldText(a), h('span', { class: 'sr-only' }, ': read-only, changed only through review')) : null,
   a.quote ? h('div', { class: 'quote' }, `“${a.quote}”`) : null,
   to ? h('div', { class: 'runs' }, `runs on to sentence ${to.pos + 1}`) : null,
@@ -206,19 +249,13 @@ function origin(a) {
     missing.length ? h('span', { class: 'muted' }, ` · ${missing.join(' · ')}`) : null);
 }
 
-const order = (a, b) => layers.indexOf(layerOf(a)) - layers.indexOf(layerOf(b)) || (a.start ?? 0) - (b.start ?? 0);
-
 function drawLists() {
   if (!segments.length) return;
   const seg = focused();
   const names = annotators();
-  const spansHere = new Set(all().filter((a) => a.segment === seg.id && a.scope === 'span').map((a) => String(a.id)));
-  const linked = (a) => a.scope === 'relation'
-    && [a.relation_content, a.relation_source, a.relation_cue].some((id) => spansHere.has(String(id)));
-  const here = all().filter((a) => shown(a) && (a.segment === seg.id || linked(a))).sort(order);
-  const carried = continuing(seg).sort(order);
+  const { here, carried, numbers } = listed(seg);
   $('sentence-anns').replaceChildren(...(here.length || carried.length
-    ? [...carried.map((a) => continuedItem(a, names)), ...here.map((a) => item(a, names))]
+    ? [...carried.map((a) => continuedItem(a, names, numbers.get(a))), ...here.map((a) => item(a, names, numbers.get(a)))]
     : [h('li', { class: 'empty' }, seg.done ? 'Done: nothing tagged here.' : 'No tags on this sentence yet.')]));
   const whole = all().filter((a) => shown(a) && a.scope === 'document').sort(order);
   $('document-anns').replaceChildren(...(whole.length ? whole.map((a) => item(a, names))
@@ -226,17 +263,32 @@ function drawLists() {
 }
 
 // A span of an earlier sentence that covers this one: marked here, listed (and edited) under its first sentence.
-function continuedItem(a, names) {
+function continuedItem(a, names, n) {
   const first = segById.get(a.segment);
   return h('li', {
-    class: `ann continued${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
-    onmouseenter: () => highlight(a, true), onmouseleave: () => highlight(a, false),
+    class: `ann continued${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) }, ...followers(a),
   },
-  h('div', { class: 'ann-head' }, h('span', { class: 'mini' }, tagOf(labelOf(a))), h('strong', {}, labelOf(a).name),
-    h('span', { class: 'muted' }, ' continues from '),
-    h('button', { type: 'button', class: 'link', onclick: () => focusSegment(first.pos) }, `sentence ${first.pos + 1}`),
-    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : mine(a) ? null : h('span', { class: 'by' }, a.annotator)),
+  head(a, n, h('span', { class: 'muted' }, ' continues from '),
+    h('button', { type: 'button', class: 'link', onclick: () => focusSegment(first.pos) }, `sentence ${first.pos + 1}`)),
   a.quote ? h('div', { class: 'quote' }, `“${short(a.quote, 80)}”`) : null);
+}
+
+// On an article layer the article's tags sit right under its labels, where a new one is seen being added.
+function placeArticleList() {
+  const section = $('h-document').parentElement;
+  const after = layers[view.layer].scope === 'document' ? $('selection') : $('discussion');
+  if (after.nextElementSibling !== section) after.after(section);
+}
+
+// Bring a new article-level tag into view in the panel, marked as just added for a few seconds.
+function reveal(a) {
+  const entry = $('document-anns').querySelector(`[data-id="${CSS.escape(String(a.id))}"]`);
+  if (entry) entry.scrollIntoView({ block: 'nearest' });
+  setTimeout(() => {
+    if (view.fresh !== a) return;
+    view.fresh = null;
+    drawLists();
+  }, 4000);
 }
 
 function drawLegend() {
@@ -272,7 +324,8 @@ function focusSegment(i, scroll = true) {
   const el = focused().el;
   el.focus({ preventScroll: true });
   el.scrollIntoView({ block: scroll ? 'center' : 'nearest' });
-  history.replaceState(null, '', `#s${focused().index}`);
+  // Sentences are counted from 1, as the page shows them: #s1 is the first.
+  history.replaceState(null, '', `#s${view.focus + 1}`);
 }
 
 function clearSelection() {
@@ -343,6 +396,7 @@ function currentSelection() {
 function onMouseUp(event) {
   const segEl = event.target.closest('.seg');
   if (getSelection().isCollapsed) {
+    pickAt(event.target.closest('.piece[data-ann]'));
     if (segEl) focusSegment(segments.indexOf(segById.get(Number(segEl.dataset.id))), false);
     return;
   }
@@ -356,8 +410,10 @@ function onMouseUp(event) {
 
 function setLayer(i) {
   view.layer = (i + layers.length) % layers.length;
+  remember('layer', layers[view.layer].key);
   drawTabs();
   drawLabels();
+  placeArticleList();
 }
 
 function openPanel(id) {
@@ -416,30 +472,23 @@ function onKey(event) {
   event.preventDefault();
 }
 
-// Kept per project: a reviewer comparing annotators wants the same view on the next document and after a reload.
-const VIEW_KEY = `annotate.view.${data.project}`;
-
-function storedView() {
-  try {
-    return JSON.parse(localStorage.getItem(VIEW_KEY)) || {};
-  } catch {
-    return {}; // storage blocked or unreadable: the defaults
-  }
-}
-
 function viewOption(id, key) {
   const box = $(id);
   view[key] = storedView()[key] === true;
   box.checked = view[key];
   box.addEventListener('change', () => {
     view[key] = box.checked;
-    try {
-      localStorage.setItem(VIEW_KEY, JSON.stringify({ ...storedView(), [key]: box.checked }));
-    } catch {
-      // storage blocked: the choice lasts as long as the page
-    }
+    remember(key, box.checked);
     drawAll();
   });
+}
+
+// The sentence a link names (#s1 is the first), else the first one not done yet.
+function startingSentence() {
+  const named = /^#s(\d+)$/.exec(location.hash);
+  const n = named ? Number(named[1]) : 0;
+  if (n >= 1 && n <= segments.length) return n - 1;
+  return Math.max(segments.findIndex((s) => !s.done), 0);
 }
 
 function start() {
@@ -452,7 +501,10 @@ function start() {
     viewOption('show-all', 'showAll');
     viewOption('by-annotator', 'byAnnotator');
   }
+  const layer = layers.findIndex((l) => l.key === storedView().layer);
+  view.layer = Math.max(layer, 0);
   setUpDiscussion();
+  setUpTips($('article'));
   $('article').addEventListener('mouseup', onMouseUp);
   $('done-button').addEventListener('click', () => setDone(focused(), !focused().done));
   $('retry').addEventListener('click', () => queue.retryNow());
@@ -462,15 +514,17 @@ function start() {
   for (const panel of document.querySelectorAll('dialog.panel-dialog')) panel.addEventListener('close', refocus);
   document.addEventListener('keydown', onKey);
   addEventListener('online', () => queue.retryNow());
+  // A window made smaller or larger reflows the article: keep the sentence being worked on in sight.
+  addEventListener('resize', () => focused().el.scrollIntoView({ block: 'center' }));
   addEventListener('beforeunload', (event) => {
     if (queue.pending) event.preventDefault();
   });
   // The hash (#s12) names no element, so the browser leaves scrolling to focusSegment.
-  const fromHash = segments.findIndex((s) => `#s${s.index}` === location.hash);
-  const firstOpen = segments.findIndex((s) => !s.done);
   drawAll();
-  focusSegment(fromHash >= 0 ? fromHash : Math.max(firstOpen, 0));
+  focusSegment(startingSentence());
 }
 
-Object.assign(hooks, { touched, drawSegment, drawPanel, drawLists, focusSegment, currentSelection, clearSelection });
+Object.assign(hooks, {
+  touched, drawSegment, drawPanel, drawLists, focusSegment, currentSelection, clearSelection, reveal,
+});
 if (segments.length) start();
