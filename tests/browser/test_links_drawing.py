@@ -37,7 +37,8 @@ def links_page(browser, live_server):
 def draw(page, links):
     page.evaluate("""(links) => {
       const at = (id) => document.getElementById(id);
-      AnnotateLinks.draw(at('area'), links.map(([from, to, kind, label]) => ({from: at(from), to: at(to), kind, label})));
+      const link = ([from, to, kind, label]) => ({from: at(from), to: at(to), kind, label});
+      AnnotateLinks.draw(at('area'), links.map(link));
     }""", links)
 
 
