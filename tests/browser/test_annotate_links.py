@@ -109,3 +109,23 @@ def test_the_link_form_starts_from_the_spans_just_made_then_from_a_span_clicked(
     assert (relation.relation_source.quote, relation.relation_content.quote) == (
         "Iranian officials", "true allies stand together in hardship")
     assert page.errors == []
+
+
+def test_a_source_nested_in_its_content_still_gets_a_link_between_two_points(login, cast, project, document, label):
+    start = "Iranian officials, including"
+    content = attribution(project, document, cast["ann1"], label,
+                          "Mohammad Bagher Ghalibaf, have echoed this sentiment", "content", start)
+    source = attribution(project, document, cast["ann1"], label, "Mohammad Bagher Ghalibaf", "source", start)
+    create_tag(project=project, document=document, annotator=cast["ann1"],
+               label=label("attribution_relation", "attributed_to"), relation_content=content,
+               relation_source=source, attributes={"form": "paraphrase"})
+    page = login("ann1")
+    open_document(page, document, source.segment.index)
+    expect(paths(page, "source")).to_have_count(1)
+    numbers = [float(n) for n in re.findall(r"-?[\d.]+", paths(page, "source").get_attribute("d"))]
+    begin, end = numbers[:2], numbers[-2:]
+    assert abs(begin[0] - end[0]) + abs(begin[1] - end[1]) > 20, (begin, end)
+    # The source's words carry both spans; the link leaves the content where the source is not.
+    assert page.locator(".seg.focus .piece[data-ann]", has_text="have echoed").get_attribute(
+        "data-ann") == str(content.pk)
+    assert page.errors == []

@@ -25,7 +25,8 @@ def overlapping(project, document, cast, label):
     ]
 
 
-def test_each_span_is_numbered_and_named_in_the_list_with_no_abbreviation_chips(login, document, overlapping):
+def test_each_span_is_numbered_and_named_in_the_list_with_no_abbreviation_chips(login, document, overlapping,
+                                                                                screenshots):
     page = login("ann1")
     open_document(page, document, overlapping[0].segment.index)
     entries = page.locator("#sentence-anns .ann")
@@ -43,6 +44,7 @@ def test_each_span_is_numbered_and_named_in_the_list_with_no_abbreviation_chips(
     lifeline = page.locator(".seg.focus .piece", has_text=re.compile(r"^lifeline$"))
     assert lifeline.evaluate("el => getComputedStyle(el).backgroundImage").count("gradient") == 3
     assert page.locator(".seg:not(.focus) .piece[data-tag]").count() == 0
+    screenshots(page, "annotate-overlapping-spans")
     assert page.errors == []
 
 
