@@ -73,6 +73,11 @@ def test_labels_are_named_on_hover_over_the_words_and_on_keyboard_focus_in_the_l
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")  # the next entry
     expect(tip.locator("strong")).to_have_text("Loaded language")
+    # A save that lands redraws the list; the keyboard user stays on the same entry.
+    page.keyboard.press("1")  # Framing: Economic, on the sentence
+    wait_saved(page)
+    expect(page.locator("#sentence-anns .ann", has_text="Economic")).to_have_count(1)
+    assert page.evaluate("document.activeElement.dataset.id") == str(overlapping[0].pk)
     assert page.errors == []
 
 

@@ -49,7 +49,7 @@ def in_view(page, selector):
     }""", selector)
 
 
-def test_an_article_tag_added_is_shown_at_once_where_the_user_is(login, cast, document):
+def test_an_article_tag_added_is_shown_at_once_where_the_user_is(login, cast, document, screenshots):
     page = login("ann1")
     open_document(page, document)
     go_to(page, "Iranian officials, including")
@@ -64,6 +64,7 @@ def test_an_article_tag_added_is_shown_at_once_where_the_user_is(login, cast, do
     added = "#document-anns .ann.fresh"
     expect(page.locator(added)).to_contain_text("Counter-perspective missing")
     assert in_view(page, added)
+    screenshots(page, "annotate-article-tag-added")
     expect(page.locator(added)).to_have_count(0, timeout=8000)  # marked as new for a moment only
     choose_layer(page, "Framing")
     order = page.evaluate("[...document.querySelectorAll('.panel h2')].map((h) => h.id)")

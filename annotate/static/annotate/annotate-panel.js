@@ -4,8 +4,8 @@ import { h, human } from './annotate-forms.js';
 import { noteSpan } from './annotate-links.js';
 import { firstPiece, hideTip, showTip } from './annotate-marks.js';
 import {
-  $, all, annotators, colorOf, describeRelation, focused, goldText, hooks, labelOf, layerOf, layers, mine, positionOf,
-  segById, segments, short, shown, view,
+  $, all, annotators, colorOf, describeRelation, find, focused, goldText, hooks, labelOf, layerOf, layers, mine, positionOf,
+  refocus, segById, segments, short, shown, view,
 } from './annotate-state.js';
 import { partIn, runsTo } from './annotate-spans.js';
 
@@ -100,12 +100,39 @@ export function drawLists() {
   const seg = focused();
   const names = annotators();
   const { here, carried, numbers } = listed(seg);
+  const place = focusPlace();
   $('sentence-anns').replaceChildren(...(here.length || carried.length
     ? [...carried.map((a) => continuedItem(a, names, numbers.get(a))), ...here.map((a) => item(a, names, numbers.get(a)))]
     : [h('li', { class: 'empty' }, seg.done ? 'Done: nothing tagged here.' : 'No tags on this sentence yet.')]));
   const whole = all().filter((a) => shown(a) && a.scope === 'document').sort(order);
   $('document-anns').replaceChildren(...(whole.length ? whole.map((a) => item(a, names))
     : [h('li', { class: 'empty' }, 'No article-level tags yet.')]));
+  if (place) refocusPlace(place);
+}
+
+// The lists are drawn anew whenever a save lands: a keyboard user keeps their place in them.
+function focusPlace() {
+  const active = document.activeElement;
+  const entry = active && active.closest && active.closest('.anns .ann[data-id]');
+  if (!entry) return null;
+  const controls = [...entry.querySelectorAll('button')];
+  return {
+    id: entry.dataset.id, list: entry.parentElement.id, control: controls.indexOf(active), tag: find(entry.dataset.id),
+  };
+}
+
+function refocusPlace(place) {
+  // A tag saved meanwhile has its server id now: find it by the tag, not by the temporary id.
+  const id = place.tag ? String(place.tag.id) : place.id;
+  const entry = $(place.list).querySelector(`.ann[data-id="${CSS.escape(id)}"]`);
+  if (!entry) {
+    // Its tag is gone (deleted): back to the sentence, where the keys work.
+    hideTip();
+    return refocus();
+  }
+  const target = place.control >= 0 ? entry.querySelectorAll('button')[place.control] || entry : entry;
+  target.focus({ preventScroll: true });
+  return undefined;
 }
 
 // A span of an earlier sentence that covers this one: marked here, listed (and edited) under its first sentence.
