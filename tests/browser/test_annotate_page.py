@@ -90,3 +90,16 @@ def test_the_guidelines_scroll_to_the_layer_with_its_heading_in_sight(login, cas
         page.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
     assert page.errors == []
+
+
+@pytest.mark.parametrize(("username", "shown"), [("reviewer", True), ("manager", True), ("ann1", False)])
+def test_the_review_link_is_offered_only_to_those_who_may_review(login, cast, document, username, shown):
+    page = login(username)
+    open_document(page, document)
+    link = page.get_by_role("link", name="Review this article")
+    if not shown:
+        expect(link).to_have_count(0)
+        return
+    link.click()
+    page.wait_for_url(re.compile(rf"/documents/{document.pk}/review/"))
+    assert page.title() and page.errors == []
