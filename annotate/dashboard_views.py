@@ -28,7 +28,8 @@ def sentence_link(project, segments, ids):
         return None
     if len(ids) == 1:
         document_id, index = segments[ids[0]][:2]
-        return f"{reverse('annotate-document', args=[project.slug, document_id])}#s{index}"
+        # The annotation page counts sentences from 1, as it shows them.
+        return f"{reverse('annotate-document', args=[project.slug, document_id])}#s{index + 1}"
     linked = ",".join(str(segment) for segment in ids[:MAX_LINKED_SENTENCES])
     return f"{reverse('dashboard-sentences', args=[project.slug])}?ids={linked}"
 

@@ -11,6 +11,8 @@ error, ``do_…`` writes inside a transaction. Each rule is written once, here:
 - a deleted tag leaves the gold version; a gold tag left with no source is
   deleted, and gold relations that used it are withdrawn with it;
 - gold tags change only through review (annotate.reviewing);
+- no annotator makes the same span or link twice (annotate.validation), checked under a lock on the
+  tag's sentence (lock_place) so simultaneous identical creates do not both land;
 - history records the acting user and why.
 
 Annotation.save(), delete() and the bulk queryset writes refuse to run outside
@@ -23,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from annotate.models import IN_WRITE_PATH, Annotation
+from annotate.models import IN_WRITE_PATH, Annotation, Document, Segment
 from annotate.validation import check_annotation
 
 # What an annotator may change; the review judged the tag as it was, so any change sends it back to pending.
@@ -107,9 +109,21 @@ def check_new_tag(annotation):
     check_annotation(annotation)
 
 
+def lock_place(annotation):
+    """Lock the sentence a tag is on (the document for a tag on none) until the transaction ends.
+
+    Checks that read other tags (no repeats, one label per sentence) then run one after the other for
+    simultaneous writes in one place, so two identical creates cannot both land.
+    """
+    place = (Segment.objects.filter(pk=annotation.segment_id) if annotation.segment_id
+             else Document.objects.filter(pk=annotation.document_id))
+    list(place.select_for_update().values_list("pk", flat=True))
+
+
 def do_create_tag(*, annotation, user):
     """Check and save a new tag by its annotator; return it."""
     with write_path():
+        lock_place(annotation)
         check_new_tag(annotation)
         return store(annotation, user=user, reason="created")
 
@@ -132,6 +146,7 @@ def do_edit_tag(*, annotation, changes, user, expected_version):
         before = _editable(annotation)
         for field, value in changes.items():
             setattr(annotation, field, value)
+        lock_place(annotation)
         check_annotation(annotation)
         if _editable(annotation) != before:
             reopen(annotation, user=user, reason="edited after review")

@@ -72,6 +72,8 @@ def check_annotation(annotation):
     _check_attributes(annotation, layer, errors)
     if not errors:
         _check_single_label(annotation, layer, errors)
+    if not errors:
+        _check_not_repeated(annotation, layer, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -259,3 +261,31 @@ def _check_single_label(annotation, layer, errors):
             )
     elif layer.scope == Layer.Scope.SEGMENT and same_unit.filter(label_id=annotation.label_id).exists():
         errors["label"] = f"label '{annotation.label.key}' is already on this sentence for this annotator"
+
+
+def _check_not_repeated(annotation, layer, errors):
+    """Refuse a span, or a link, that its annotator already made: the same label on the same words (or ends).
+
+    A repeat would count twice in agreement and in every export. Attributes and note do not make a tag
+    different: they are changed by editing the one tag. Gold tags are the reviewer's version (review keeps one
+    gold copy per place), and a tag read from a dataset keeps the dataset's repeats: the importers skip tags
+    identical to one already in the project, so importing the same files twice adds nothing.
+    """
+    if annotation.gold or annotation.import_source or layer.scope not in (Layer.Scope.SPAN, Layer.Scope.RELATION):
+        return
+    if layer.scope == Layer.Scope.SPAN:
+        place = {"segment_id": annotation.segment_id, "start": annotation.start, "end": annotation.end}
+    else:
+        place = {f"{name}_id": getattr(annotation, f"{name}_id")
+                 for name in ("relation_content", "relation_source", "relation_cue")}
+    twin = (
+        Annotation.objects.filter(project_id=annotation.project_id, document_id=annotation.document_id,
+                                  annotator_id=annotation.annotator_id, label_id=annotation.label_id, gold=False,
+                                  **place)
+        .exclude(pk=annotation.pk).values_list("pk", flat=True).first()
+    )
+    if twin is None:
+        return
+    did = f"tagged these words ('{annotation.quote}')" if layer.scope == Layer.Scope.SPAN else "linked these spans"
+    errors["label"] = (f"this annotator already {did} as '{annotation.label.key}' (annotation {twin}): the same "
+                       "tag twice would count twice; edit that one instead")

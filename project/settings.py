@@ -52,6 +52,8 @@ CSRF_TRUSTED_ORIGINS = [
     for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
     if origin.strip()
 ]
+# A refused form says what happened and what to do, inside the site's own page.
+CSRF_FAILURE_VIEW = "annotate.error_views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/", include("annotate.api.urls")),
     path("", include("annotate.urls")),
 ]
+
+handler403 = "annotate.error_views.permission_denied"
+handler404 = "annotate.error_views.page_not_found"

@@ -8,7 +8,7 @@ from hypothesis import settings as hypothesis_settings
 
 # CI explores the same examples every run, so a landing never hangs on a new random draw;
 # laptops keep drawing fresh ones.
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 

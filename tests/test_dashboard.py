@@ -232,7 +232,7 @@ def test_dashboard_links_each_figure_to_its_sentences(client, small, cast):
     s1, s2, s3, s4 = small["segments"]
     client.force_login(cast["reviewer"])
     html = client.get("/projects/telesur/dashboard/").content.decode()
-    assert f'href="/projects/telesur/documents/{small["document"].pk}/#s{s2.index}"' in html
+    assert f'href="/projects/telesur/documents/{small["document"].pk}/#s{s2.index + 1}"' in html
     # The political label was used on s2 and s4.
     assert f'href="/projects/telesur/dashboard/sentences/?ids={s2.pk},{s4.pk}"' in html
     assert '<svg class="chart" role="img" aria-label="Krippendorff&#x27;s alpha per layer"' in html

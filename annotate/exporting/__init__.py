@@ -48,8 +48,8 @@ FORMATS: dict[str, ExportFormat] = {
                      "Technique spans for the SemEval scorers: 2020 Task 11 (tc or si) or 2023 Task 3 subtask 3"),
         ExportFormat("doccano", export_doccano, "application/x-ndjson", "jsonl", "doccano sequence-labelling JSONL"),
         ExportFormat("labelstudio", export_labelstudio, "application/json", "json", "Label Studio tasks"),
-        ExportFormat("html", export_html, "text/html; charset=utf-8", "html", "Annotated article, standalone HTML"),
-        ExportFormat("md", export_md, "text/markdown; charset=utf-8", "md", "Annotated article, Markdown"),
+        ExportFormat("html", export_html, "text/html; charset=utf-8", "html", "Annotated report, standalone HTML"),
+        ExportFormat("md", export_md, "text/markdown; charset=utf-8", "md", "Annotated report, Markdown"),
     ]
 }
 

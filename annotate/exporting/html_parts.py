@@ -1,45 +1,107 @@
-"""Render the parts of the HTML export around the text: style, source, legend, endings."""
+"""The parts of the html report around its text: stylesheet, colours, headline, key and colophon."""
 
+from collections import Counter
 from html import escape
 
-from .legend import ATTRIBUTION_COLUMNS, Legend, attribution_cells, details, safe_color
-from .readable import Anchor, Ending
-from .records import ExportAnnotation, ExportDocument
+from .dates import readable_date
+from .legend import Legend, safe_color
+from .report import Article
+from .words import plural
 
 UNDERLINES = ("solid", "dashed", "dotted", "double")
 FALLBACK = safe_color(None)
+SANS = "system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
-STYLE = """\
-body{font:1.05rem/1.9 Georgia,"Times New Roman",Times,serif;color:#222;background:#fff;
-  max-width:46em;margin:2em auto;padding:0 1em}
-h1,h2,h3{line-height:1.3}
-h1{font-size:1.8em;margin:.3em 0}
-p.export{font:.8em/1.4 system-ui,sans-serif;color:#555;border-bottom:1px solid #ddd;padding-bottom:.5em}
-p.standfirst{font-size:1.1em;font-style:italic}
-article{margin-bottom:3em}
-aside.source,section.legend{font:.85em/1.5 system-ui,sans-serif;border:1px solid #ccc;background:#f7f7f4;
-  padding:.4em 1em;margin:1em 0}
-aside.source h2,section.legend h2{font-size:1em;margin:.3em 0}
-aside.source dl{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.3em 0}
-aside.source dt,section.legend dt{font-weight:bold}
-section.legend dd{margin:0 0 .4em 1em}
-mark{background:transparent;color:inherit;padding:0 0 1px;border:0 solid #999;border-bottom-width:2px}
-mark mark{padding-bottom:5px}
-mark mark mark{padding-bottom:9px}
-mark mark mark mark{padding-bottom:13px}
-.badge{font:.72rem/1.2 system-ui,sans-serif;border:1px solid #999;border-radius:3px;padding:0 .3em;
-  margin-left:.25em;white-space:nowrap}
-sup.ref{font:.7em system-ui,sans-serif;margin-left:.15em}
-sup.ref a,a.back{text-decoration:none}
-ol.notes{font:.8em/1.5 system-ui,sans-serif;color:#333;border-left:3px solid #ddd;margin:.2em 0 1.4em;
-  padding-left:2.4em}
-ol.notes ul{margin:.1em 0 .4em;padding-left:1.2em}
-table{border-collapse:collapse;width:100%;font:.85em/1.4 system-ui,sans-serif;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:.2em .4em;text-align:left;vertical-align:top}
-td.n{text-align:right}
-@media print{body{max-width:none;margin:0;font-size:11pt}a{color:inherit;text-decoration:none}
-  mark,.badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-  article+article{break-before:page}ol.notes,table{break-inside:avoid}a.back{display:none}}
+STYLE = f"""\
+:root{{--ink:#1f2328;--muted:#5b636e;--rule:#d9dce1;--paper:#fff;--wash:#f6f7f9;--link:#455a64}}
+*{{box-sizing:border-box}}
+body{{font:1rem/1.75 Georgia,'Times New Roman',Times,serif;color:var(--ink);background:var(--paper);margin:0;
+  padding:1.5rem clamp(1rem,3vw,2.5rem) 3rem}}
+.page{{max-width:84rem;margin:0 auto}}
+h1,h2,h3,.sans,.side,.summary,.key,.colophon,.dateline,.kicker{{font-family:{SANS}}}
+h1{{font-size:2rem;line-height:1.2;margin:.2rem 0 .4rem}}
+h2{{font-size:1.25rem;margin:2rem 0 .6rem;padding-bottom:.3rem;border-bottom:2px solid var(--ink)}}
+h3{{font-size:.95rem;margin:0 0 .4rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}}
+a{{color:#1a56a8}}
+.kicker{{font-size:.8rem;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);margin:0}}
+.dateline{{font-size:.9rem;color:var(--muted);margin:0 0 1rem}}
+.summary{{font-size:.92rem;line-height:1.5}}
+.version{{background:var(--wash);border-left:4px solid var(--link);padding:.5rem .8rem;margin:0 0 1rem}}
+.cards{{display:grid;grid-template-columns:repeat(auto-fit,minmax(21rem,1fr));gap:1rem}}
+.card{{border:1px solid var(--rule);border-radius:6px;padding:.8rem 1rem;background:var(--paper);
+  break-inside:avoid}}
+.card p{{margin:.3rem 0}}
+.card ul{{margin:.3rem 0;padding-left:1.1rem}}
+.card li{{margin:.15rem 0}}
+.lead{{font-weight:600}}
+.bar{{display:grid;grid-template-columns:minmax(8rem,11rem) 1fr 3.2rem;align-items:center;gap:.5rem;margin:.2rem 0}}
+.bar b{{font-weight:600}}
+.bar span.track{{background:var(--wash);height:.7rem;border-radius:3px;overflow:hidden}}
+.bar span.fill{{display:block;height:100%;background:var(--link)}}
+.bar small{{text-align:right;color:var(--muted)}}
+table{{border-collapse:collapse;width:100%;font-size:.85rem;margin:.4rem 0}}
+th,td{{border-bottom:1px solid var(--rule);padding:.25rem .4rem;text-align:left;vertical-align:top}}
+th{{font-weight:600;color:var(--muted)}}
+.muted,.by{{color:var(--muted)}}
+.by{{font-size:.92em}}
+q{{quotes:'“' '”'}}
+.text{{display:grid;grid-template-columns:repeat(var(--lanes),1rem) [text] minmax(0,1fr) [notes] minmax(17rem,27rem);
+  column-gap:0;row-gap:.2rem;align-items:start}}
+.text>.para{{grid-column:text;margin:0 1.5rem .9rem .6rem;max-width:44rem}}
+.text>.side{{grid-column:notes;border-left:1px solid var(--rule);padding:0 0 .6rem .8rem;font-size:.76rem;
+  line-height:1.4}}
+.para.title{{font:700 1.6rem/1.3 {SANS};text-transform:none;letter-spacing:0;color:var(--ink)}}
+.para.standfirst{{font-style:italic;font-size:1.08rem}}
+.para.heading{{font:700 1.15rem/1.4 {SANS};margin-top:.8rem;text-transform:none;letter-spacing:0;color:var(--ink)}}
+.para{{position:relative}}
+.lk.in{{position:absolute;top:.35em;bottom:.35em;width:.5rem;margin:0;min-height:0}}
+.sn{{margin:0 0 .5rem}}
+.sn>a.num{{font-weight:700;text-decoration:none;color:var(--ink);background:var(--wash);border-radius:3px;
+  padding:0 .3rem;margin-right:.3rem}}
+.sn ul{{list-style:none;margin:.15rem 0 0;padding:0}}
+.sn li{{margin:.1rem 0 .2rem;padding-left:.9rem;text-indent:-.9rem}}
+.sw{{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.25rem;vertical-align:-.05rem;
+  border:1px solid;text-indent:0}}
+mark{{background:transparent;color:inherit;padding:0 0 1px;border:0 solid #999;border-bottom-width:2px}}
+mark mark{{padding-bottom:4px}}
+mark mark mark{{padding-bottom:7px}}
+mark mark mark mark{{padding-bottom:10px}}
+sup.lkm{{font:700 .68rem/1 {SANS};color:#fff;background:var(--link);border-radius:.6rem;padding:.05rem .3rem;
+  margin:0 .1rem;white-space:nowrap}}
+sup.lkm.lks{{background:#fff;color:var(--link);border:1.5px solid var(--link)}}
+sup.lkm.lkq{{background:#fff;color:var(--link);border:1px dashed var(--link)}}
+.lk{{border:2px solid var(--link);border-right:0;border-radius:.5rem 0 0 .5rem;margin:.45rem 0 .9rem .3rem;
+  position:relative;align-self:stretch;min-height:1.2rem}}
+.lk>b{{position:absolute;left:-.55rem;font:700 .68rem/1 {SANS};color:#fff;background:var(--link);
+  border-radius:.6rem;padding:.1rem .28rem}}
+.lk.down>b{{top:-.55rem}}
+.lk.up>b{{bottom:-.55rem}}
+.lk>i{{position:absolute;right:-.45rem;font:normal .8rem/1 {SANS};color:var(--link)}}
+.lk.down>i{{bottom:-.5rem}}
+.lk.up>i{{top:-.5rem}}
+.key{{font-size:.85rem;line-height:1.5}}
+.key dl{{display:grid;grid-template-columns:fit-content(20rem) minmax(0,1fr);gap:.2rem 1rem}}
+.key dt{{font-weight:600}}
+.key dd{{margin:0}}
+.chip{{display:inline-block;border:1px solid;border-radius:3px;padding:0 .35rem;margin:0 .25rem .2rem 0;
+  font-size:.8rem;line-height:1.5}}
+.colophon{{font-size:.78rem;color:var(--muted);border-top:1px solid var(--rule);margin-top:2rem;padding-top:.6rem}}
+article+article{{margin-top:4rem;border-top:4px double var(--ink);padding-top:1rem}}
+@media screen and (max-width:760px){{.text{{display:block}}.lk{{display:none}}
+  .text>.side{{border:0;padding:0 0 1rem 1rem}}}}
+@media print{{
+  @page{{size:A4;margin:14mm 12mm 16mm}}
+  body{{font-size:9.5pt;padding:0}}
+  .page{{max-width:none}}
+  h2{{break-after:avoid}}
+  a{{color:inherit;text-decoration:none}}
+  .cards{{grid-template-columns:1fr 1fr;gap:3mm}}
+  .text{{grid-template-columns:repeat(var(--lanes),3.2mm) [text] minmax(0,1fr) [notes] 58mm}}
+  .text>.para{{margin-right:4mm}}
+  .text>.side{{font-size:7.5pt}}
+  mark,.chip,.sw,sup.lkm,.lk>b,.bar span{{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+  article+article{{break-before:page;border:0}}
+}}
 """
 
 
@@ -71,116 +133,77 @@ def classes(legend: Legend, layer: str, label: str) -> str:
     return f"ly{'x' if i is None else i} lb{'x' if j is None else f'{i}-{j}'}"
 
 
-def describe(legend: Legend, a: ExportAnnotation) -> str:
-    """Return one line about an annotation, as plain text."""
-    return f"{legend.marker(a['layer'])} {legend.heading(a)} ({a['annotator']})"
+def swatch(legend: Legend, layer: str, label: str) -> str:
+    """Return a small colour square for a label (the label's name always follows it)."""
+    return f'<span class="sw {classes(legend, layer, label)}"></span>'
 
 
-def annotation_html(legend: Legend, a: ExportAnnotation) -> str:
-    """Return an annotation's label, quote, attributes, annotator, review and note as HTML."""
-    layer, marker = a["layer"], escape(legend.marker(a["layer"]))
-    badge = f'<span class="badge {classes(legend, layer, a["label"])}">{marker}</span>'
-    rest = "".join(f" · {escape(part)}" for part in details(a))
-    return f"{badge} <b>{escape(legend.heading(a))}</b>{rest}"
-
-
-def link(url: str) -> str:
+def link(url: str, text: str | None = None) -> str:
     """Return a URL as a link when it is http(s), as text otherwise."""
+    shown = escape(text or url)
     if url.lower().startswith(("http://", "https://")):
-        return f'<a href="{escape(url)}">{escape(url)}</a>'
-    return escape(url)
+        return f'<a href="{escape(url)}">{shown}</a>'
+    return shown
 
 
-def source_box(document: ExportDocument) -> str:
-    """Return the box about the outlet and the article's provenance."""
+def headline(article: Article) -> str:
+    """Return the article's title and its dateline: outlet, country, author, date, address."""
+    document = article.document
     source = document["source"] or {}
-    rows = [
-        ("Outlet", escape(source.get("name") or "unknown")),
-        ("Country", escape(source.get("country") or "")),
-        ("Funding", escape(source.get("funding_note") or "")),
-        ("Outlet site", link(source.get("url") or "")),
-        ("Author", escape(document["author"] or "")),
-        ("Published", escape(document["published_at"] or "")),
-        ("Article", link(document["url"] or "")),
-    ]
-    items = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows if value)
-    return f'<aside class="source">\n<h2>About the source</h2>\n<dl>{items}</dl>\n</aside>\n'
-
-
-def legend_section(legend: Legend) -> str:
-    """Return the legend: each layer's marker, underline and labels with their colours."""
-    items = []
-    styles = underlines(legend)
-    for i, layer in enumerate(legend.layers):
-        cue = {"span": f"underline {styles.get(i)}", "segment": "badge after the sentence"}.get(
-            layer["scope"], "listed after the text"
-        )
-        labels = " ".join(
-            f'<span class="badge ly{i} lb{i}-{j}" title="{escape(label["definition"])}">{escape(label["name"])}</span>'
-            for j, label in enumerate(layer["labels"])
-        )
-        items.append(
-            f'<dt><span class="badge ly{i}">{escape(legend.marker(layer["key"]))}</span> {escape(layer["name"])}'
-            f" <small>({escape(layer['scope'])}, {cue})</small></dt><dd>{labels}</dd>"
-        )
-    return f'<section class="legend">\n<h2>Legend</h2>\n<dl>{"".join(items)}</dl>\n</section>\n'
-
-
-def ending(end: Ending, legend: Legend) -> str:
-    """Return the sections after the text and close the article."""
-    doc = escape(str(end.document["id"]))
-    parts = ['<section class="missing">\n<h2>Missing perspectives</h2>\n']
-    parts.append(_document_labels(end.missing, legend, doc))
-    parts.append("</section>\n")
-    if end.other:
-        parts.append('<section class="document-labels">\n<h2>Document labels</h2>\n')
-        parts.append(_document_labels(end.other, legend, doc))
-        parts.append("</section>\n")
-    parts.append('<section class="attributions">\n<h2>Attributions</h2>\n')
-    parts.append(_attributions(end, legend))
-    parts.append("</section>\n")
-    parts.append(_counts(end, legend))
-    parts.append("</article>\n")
-    return "".join(parts)
-
-
-def _document_labels(items: list[tuple[ExportAnnotation, Anchor | None]], legend: Legend, doc: str) -> str:
-    if not items:
-        return "<p>None recorded.</p>\n"
-    rows = []
-    for a, anchor in items:
-        where = ""
-        if anchor is not None:
-            where = f' · at <a href="#d{doc}-s{anchor.index}">sentence {anchor.index + 1}</a>: “{escape(anchor.text)}”'
-        rows.append(f"<li>{annotation_html(legend, a)}{where}</li>\n")
-    return f"<ul>\n{''.join(rows)}</ul>\n"
-
-
-def _attributions(end: Ending, legend: Legend) -> str:
-    if not end.attributions:
-        return "<p>None recorded.</p>\n"
-    head = "".join(f"<th>{name}</th>" for name in ATTRIBUTION_COLUMNS)
-    rows = []
-    for item in end.attributions:
-        cells = attribution_cells(item.annotation, item.content, item.source, item.cue)
-        rows.append("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + "</tr>\n")
-    return f"<table>\n<tr>{head}</tr>\n{''.join(rows)}</table>\n"
-
-
-def _counts(end: Ending, legend: Legend) -> str:
-    counts = end.counts
-    labels = "".join(
-        f"<tr><td>{escape(legend.layer_name(layer))}</td><td>{escape(legend.label_name(layer, label))}</td>"
-        f'<td class="n">{n}</td></tr>\n'
-        for (layer, label), n in sorted(counts.labels.items())
-    )
-    people = "".join(
-        f'<tr><td>{escape(name)}</td><td class="n">{n}</td></tr>\n' for name, n in sorted(counts.annotators.items())
-    )
+    parts = [escape(source.get("name") or "Unknown outlet")]
+    if source.get("country"):
+        parts.append(escape(source["country"]))
+    if document["author"]:
+        parts.append(f"by {escape(document['author'])}")
+    if document["published_at"]:
+        parts.append(f"published {escape(readable_date(document['published_at']))}")
+    if document["url"]:
+        parts.append(link(document["url"], "original article"))
     return (
-        '<section class="counts">\n<h2>Counts</h2>\n'
-        f"<p>Sentences annotated: {counts.annotated} of {counts.segments}.</p>\n"
-        f"<table>\n<tr><th>Layer</th><th>Label</th><th>Annotations</th></tr>\n{labels}</table>\n"
-        f"<table>\n<tr><th>Annotator</th><th>Annotations</th></tr>\n{people}</table>\n"
-        "</section>\n"
+        '<header>\n<p class="kicker">Annotated report</p>\n'
+        f"<h1>{escape(document['title'])}</h1>\n"
+        f'<p class="dateline">{" · ".join(parts)}</p>\n</header>\n'
+    )
+
+
+def key_section(article: Article, legend: Legend) -> str:
+    """Return the key: each layer used in the article, with its underline and the labels it used."""
+    used = Counter((a["layer"], a["label"]) for a in article.shown())
+    styles = underlines(legend)
+    rows = []
+    for i, layer in enumerate(legend.layers):
+        labels = [label for label in layer["labels"] if (layer["key"], label["key"]) in used]
+        if not labels:
+            continue
+        how = {"span": f"{styles.get(i)} underline in the text", "segment": "named beside the sentence"}.get(
+            layer["scope"], "in the summary")
+        if layer["scope"] == "relation":
+            how = "numbered markers in the text, joined by a line in the left margin"
+        chips = "".join(
+            f'<span class="chip {classes(legend, layer["key"], label["key"])}" title="{escape(label["definition"])}">'
+            f'{escape(label["name"])} <small>{used[layer["key"], label["key"]]}</small></span>'
+            for label in labels
+        )
+        rows.append(f"<dt>{escape(layer['name'])} <small class=\"muted\">({how})</small></dt><dd>{chips}</dd>")
+    markers = ('<p><sup class="lkm">1▸</sup> ends the content of link 1, <sup class="lkm lks">▸1</sup> its source, '
+               '<sup class="lkm lkq">1</sup> its cue; the numbers in the side notes say who said what.</p>')
+    body = f"<dl>{''.join(rows)}</dl>" if rows else "<p>No tags.</p>"
+    return f'<section class="key">\n<h2>Key</h2>\n{body}\n{markers}\n</section>\n'
+
+
+def colophon(article: Article, meta: dict) -> str:
+    """Return where the report comes from: project, codebook, filters, when, and whose tags."""
+    codebook = meta["codebook"]
+    filters = ", ".join(f"{key}={value}" for key, value in meta["filters"].items()) or "none"
+    people = Counter(a["annotator"] for a in article.every_tag if not a["gold"])
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(people.items())) or "none"
+    gold = sum(a["gold"] for a in article.every_tag)
+    return (
+        '<footer class="colophon">\n'
+        f"<p>{escape(meta['project'].get('name') or 'Annotations')} · codebook {escape(codebook['name'])} "
+        f"v{escape(str(codebook['version']))} · filters: {escape(filters)} · "
+        f"generated {escape(readable_date(meta['generated_at']))}.</p>\n"
+        f"<p>Tags in this export: by annotator {escape(counts)}; {plural(gold, 'gold tag')}. "
+        f"Sentences: {len(article.segments)}. The json export carries every tag with its history fields.</p>\n"
+        "</footer>\n"
     )

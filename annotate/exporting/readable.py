@@ -1,22 +1,16 @@
-"""Group export blocks into what a reader sees, for the html and md writers.
+"""Cut a document's text into what a reader sees, for the html and md writers.
 
-``walk`` turns each document into a ``Start`` (with the headline paragraph,
-if the text opens with one), one ``Paragraph`` per paragraph and an
-``Ending`` (missing perspectives, other document labels, attributions,
-counts). Segments stream; a document's few document-level annotations and
-relations, the quotes of its spans and the offsets of its segments are held
-until the document ends, since they are shown after the text.
+``paragraphs`` groups sentences by paragraph and tells each sentence which
+spans of earlier sentences run on into it; ``pieces`` cuts a sentence at
+every span boundary, so overlapping spans nest.
 """
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .common import Anchors, doc_offsets
-from .records import DocumentBlock, ExportAnnotation, ExportDocument, ExportSegment
-
-MISSING_LAYER = "missing_perspectives"
+from .common import doc_offsets
+from .records import ExportAnnotation, ExportSegment
 
 
 @dataclass(slots=True)
@@ -34,117 +28,25 @@ class Paragraph:
     continued: dict[int, list[Continued]] = field(default_factory=dict)  # segment id -> spans running on into it
 
 
-@dataclass(slots=True)
-class Start:
-    document: ExportDocument
-    title: Paragraph | None
-
-
-@dataclass(slots=True)
-class Anchor:
-    index: int
-    text: str
-
-
-@dataclass(slots=True)
-class Attribution:
-    annotation: ExportAnnotation
-    content: str
-    source: str
-    cue: str
-
-
-@dataclass(slots=True)
-class Counts:
-    labels: Counter = field(default_factory=Counter)  # (layer, label) -> n
-    annotators: Counter = field(default_factory=Counter)
-    segments: int = 0
-    annotated: int = 0
-
-    def add(self, annotation: ExportAnnotation) -> None:
-        self.labels[annotation["layer"], annotation["label"]] += 1
-        self.annotators[annotation["annotator"]] += 1
-
-
-@dataclass(slots=True)
-class Ending:
-    document: ExportDocument
-    missing: list[tuple[ExportAnnotation, Anchor | None]]
-    other: list[tuple[ExportAnnotation, Anchor | None]]
-    attributions: list[Attribution]
-    counts: Counts
-
-
-def walk(blocks: Iterable[DocumentBlock]) -> Iterator[Start | Paragraph | Ending]:
-    """Yield a Start, the paragraphs and an Ending for each document."""
-    for block in blocks:
-        document = block["document"]
-        seen = _Seen()
-        paragraphs = _paragraphs(block["segments"], seen)
-        first = next(paragraphs, None)
-        if first is not None and first.kind == "title":
-            yield Start(document, first)
-        else:
-            yield Start(document, None)
-            if first is not None:
-                yield first
-        yield from paragraphs
-        missing, other = [], []
-        for a in block["document_annotations"]:
-            seen.counts.add(a)
-            place = seen.anchors.get(a["segment_id"])
-            anchor = None if place is None else Anchor(place[0], document["text"][place[2] : place[3]])
-            (missing if a["layer"] == MISSING_LAYER else other).append((a, anchor))
-        attributions = []
-        for a in block["relations"]:
-            seen.counts.add(a)
-            relation = a["relation"] or {}
-            ends = (seen.quotes.get(relation.get(role), "") for role in ("content", "source", "cue"))
-            attributions.append(Attribution(a, *ends))
-        yield Ending(document, missing, other, attributions, seen.counts)
-
-
-class _Seen:
-    """What one document's segments leave behind for its ending."""
-
-    __slots__ = ("anchors", "counts", "open", "quotes")
-
-    def __init__(self) -> None:
-        self.anchors = Anchors()
-        self.counts = Counts()
-        self.quotes: dict[int, str] = {}  # span annotation id -> quote, to name relation ends
-        self.open: list[tuple[int, Continued]] = []  # (document end, span) of spans that run past their sentence
-
-    def add(self, segment: ExportSegment) -> list[Continued]:
-        """Take in a segment; return the spans of earlier sentences that run on into it."""
-        self.anchors.remember(segment)
-        self.counts.segments += 1
-        self.counts.annotated += bool(segment["annotations"])
-        continued = [span for end, span in self.open if end > segment["start"]]
-        self.open = [(end, span) for end, span in self.open if end > segment["end"]]
-        for a in segment["annotations"]:
-            self.counts.add(a)
-            if a["scope"] == "span":
-                self.quotes[a["id"]] = a["quote"]
-                offsets = doc_offsets(a, segment)
-                if offsets is not None and offsets[1] > segment["end"]:
-                    self.open.append((offsets[1], Continued(a, segment["index"])))
-        return continued
-
-
-def _paragraphs(segments: Iterable[ExportSegment], seen: _Seen) -> Iterator[Paragraph]:
+def paragraphs(segments: Iterable[ExportSegment]) -> list[Paragraph]:
+    """Return a document's segments grouped by paragraph, each sentence with the spans running on into it."""
+    found: list[Paragraph] = []
     current: Paragraph | None = None
+    running: list[tuple[int, Continued]] = []  # (document end, span) of spans that run past their sentence
     for segment in segments:
-        continued = seen.add(segment)
+        continued = [span for end, span in running if end > segment["start"]]
+        running = [(end, span) for end, span in running if end > segment["end"]]
+        for a in segment["annotations"]:
+            offsets = doc_offsets(a, segment) if a["scope"] == "span" else None
+            if offsets is not None and offsets[1] > segment["end"]:
+                running.append((offsets[1], Continued(a, segment["index"])))
         if current is None or not _continues(current, segment):
-            if current is not None:
-                yield current
             current = Paragraph(segment["kind"], [])
+            found.append(current)
         current.segments.append(segment)
         if continued:
             current.continued[segment["id"]] = continued
-    if current is not None:
-        yield current
+    return found
 
 
 def _continues(paragraph: Paragraph, segment: ExportSegment) -> bool:

@@ -105,6 +105,7 @@ class DocumentBlock(TypedDict):
     segments: Iterable[ExportSegment]
     document_annotations: Iterable[ExportAnnotation]
     relations: Iterable[ExportAnnotation]
+    origins: NotRequired[dict[int, list[str]]]  # gold annotation id -> usernames of the annotators it came from
 
 
 class ExportLabel(TypedDict):

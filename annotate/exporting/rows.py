@@ -136,11 +136,17 @@ def export_blocks(*, documents, annotations):
             ("relation", ["relation"], ["document_id", "id"]),
         ]
     }
-    provenance = {}
-    for gold_id, origin_id in Annotation.provenance.through.objects.filter(
+    provenance, origins = {}, {}
+    for gold_id, origin_id, origin_annotator in Annotation.provenance.through.objects.filter(
         from_annotation__in=annotations.filter(gold=True).values("pk")
-    ).order_by("from_annotation_id", "to_annotation_id").values_list("from_annotation_id", "to_annotation_id"):
+    ).order_by("from_annotation_id", "to_annotation_id").values_list(
+        "from_annotation_id", "to_annotation_id", "to_annotation__annotator__username"
+    ):
         provenance.setdefault(gold_id, []).append(origin_id)
+        # The readable formats credit a gold tag to its annotators, whether or not their tags are exported.
+        names = origins.setdefault(gold_id, [])
+        if origin_annotator not in names:
+            names.append(origin_annotator)
 
     by_document = itemgetter(1)
     segments = _Cursor(Segment.objects.filter(document__in=documents.values("pk"))
@@ -179,6 +185,7 @@ def export_blocks(*, documents, annotations):
             "segments": segment_records(document.pk),
             "document_annotations": (annotation_record(r, provenance) for r in document_level.take(document.pk)),
             "relations": (annotation_record(r, provenance) for r in relations.take(document.pk)),
+            "origins": origins,
         }
 
 

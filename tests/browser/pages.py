@@ -4,8 +4,11 @@ from playwright.sync_api import expect
 
 
 def open_document(page, document, sentence=None):
-    """Open a document's annotation page, optionally at a sentence index, and wait until it is ready."""
-    anchor = f"#s{sentence}" if sentence is not None else ""
+    """Open a document's annotation page, optionally at a sentence's stored index, and wait until it is ready.
+
+    The page's links count sentences from 1, as it shows them: the sentence stored at index 0 is #s1.
+    """
+    anchor = f"#s{sentence + 1}" if sentence is not None else ""
     page.goto(f"/projects/{document.project.slug}/documents/{document.pk}/{anchor}")
     page.wait_for_selector(".seg.focus")
 

@@ -1,5 +1,7 @@
 """links.js in Chromium: attribution links drawn from content to source and cue, on one line and across lines."""
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +39,8 @@ def links_page(browser, live_server):
 def draw(page, links):
     page.evaluate("""(links) => {
       const at = (id) => document.getElementById(id);
-      AnnotateLinks.draw(at('area'), links.map(([from, to, kind, label]) => ({from: at(from), to: at(to), kind, label})));
+      const link = ([from, to, kind, label]) => ({from: at(from), to: at(to), kind, label});
+      AnnotateLinks.draw(at('area'), links.map(link));
     }""", links)
 
 
@@ -62,10 +65,15 @@ def test_a_link_on_one_line_is_an_arc_above_the_text_with_its_label(links_page):
 def test_a_link_across_paragraphs_runs_through_the_left_margin(links_page):
     draw(links_page, [["content", "far", "source", "source"], ["content", "cue", "cue", "cue"]])
     (margin, _, _), (_, cue_css, cue_marker) = paths(links_page)
-    xs = [float(part.split(",")[0]) for part in margin.replace("M", " ").replace("C", " ").replace("L", " ").split()]
+    xs = [float(x) for x, _ in re.findall(r"(-?[\d.]+),(-?[\d.]+)", margin)]
     text_left = links_page.eval_on_selector("#far", "(e) => e.getBoundingClientRect().left - "
                                             "document.getElementById('area').getBoundingClientRect().left")
     assert min(xs) < text_left  # out in the gutter, left of the text
+    # It leaves and enters the spans from above their line, never across the words before them.
+    tops = links_page.evaluate("""() => ['content', 'far'].map((id) => document.getElementById(id)
+      .getBoundingClientRect().top - document.getElementById('area').getBoundingClientRect().top)""")
+    ys = [float(y) for _, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", margin)]
+    assert max(ys) <= max(tops) + 0.5 and all(y <= tops[0] + 0.5 or y <= tops[1] + 0.5 for y in ys)
     assert "lk-cue" in cue_css and cue_marker.endswith("-cue)")
     assert links_page.eval_on_selector_all("#area svg .lk-label", "(ts) => ts.map((t) => t.textContent)") == [
         "source", "cue"]

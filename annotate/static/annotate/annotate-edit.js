@@ -4,6 +4,7 @@ import {
   $, aliases, all, anns, data, describeRelation, find, focused, hooks, labelOf, labels, layerOf, layers, me, mine,
   positionOf, refocus, say, segById, segments, short, view,
 } from './annotate-state.js';
+import { noteSpan, preferred } from './annotate-links.js';
 import { selectedText, selectionOffsets } from './annotate-spans.js';
 import { call, newKey, Queue } from './annotate-sync.js';
 import { unitsToPoints } from './annotate-text.js';
@@ -82,7 +83,10 @@ function create(body, ends = {}, local = {}) {
     ...local,
   };
   anns.set(a.id, a);
+  noteSpan(a);
+  if (a.scope === 'document') view.fresh = a;
   hooks.touched(a);
+  if (a.scope === 'document') hooks.reveal(a);
   const what = `“${label.name}”${a.quote ? ` on “${short(a.quote, 40)}”` : ''}`;
   // One key per tag, kept across retries: the server answers a repeated key with the tag it already made.
   const key = newKey();
@@ -347,11 +351,11 @@ function endpointFields(layer, values, forEdit) {
   const fields = [['content', 'Content: what is attributed', true], ['source', 'Source: who is credited', true],
     ['cue', 'Cue: the attributing words', false]].map(([role, name, required]) => {
     const options = spans.filter((a) => !ends[role] || labelOf(a).key === ends[role]).sort(near);
-    const first = options.find((a) => a.segment === seg.id);
+    const start = values ? null : preferred(options);
     return {
       key: role, name, type: 'options', required, placeholder: required ? '— choose —' : '— none —',
       options: options.map((a) => ({ value: String(a.id), label: `S${positionOf(a) + 1} · “${short(a.quote, 50)}”` })),
-      value: values ? (values[`relation_${role}`] ? String(values[`relation_${role}`]) : '') : first ? String(first.id) : '',
+      value: values ? (values[`relation_${role}`] ? String(values[`relation_${role}`]) : '') : start ? String(start.id) : '',
       count: options.length,
     };
   });

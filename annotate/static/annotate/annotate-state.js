@@ -8,7 +8,9 @@ for (const layer of layers) for (const label of layer.labels) labels.set(label.i
 export const segments = data.segments;
 export const segById = new Map(segments.map((s) => [s.id, s]));
 export const anns = new Map(data.annotations.map((a) => [String(a.id), a]));
-export const view = { focus: 0, layer: 0, sel: null, caret: null, anchor: null, selError: null, showAll: false, byAnnotator: false };
+export const view = {
+  focus: 0, layer: 0, sel: null, caret: null, anchor: null, selError: null, showAll: false, byAnnotator: false, fresh: null,
+};
 // Each span layer gets its own underline pattern, so layers differ by more than colour.
 export const spanStyle = {};
 layers.filter((l) => l.scope === 'span').forEach((l, i) => { spanStyle[l.key] = ['solid', 'dashed', 'dotted'][i % 3]; });
@@ -37,11 +39,6 @@ export const goldText = (a) => `Gold · accepted by ${a.reviewer || a.annotator}
 export const short = (text, n = 60) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 export const positionOf = (a) => (a.segment ? segById.get(a.segment).index : -1);
 
-export function tagOf(label) {
-  const parts = label.key.split('_');
-  return parts.length > 1 ? parts.map((p) => p[0]).join('').toUpperCase() : label.key[0].toUpperCase() + label.key.slice(1, 3);
-}
-
 export function annotators() {
   return [me, ...[...new Set(all().map((a) => a.annotator))].filter((n) => n !== me).sort()];
 }
@@ -64,3 +61,23 @@ export function describeRelation(a) {
 
 // The page's drawing and selection, registered by annotate.js, so saving code can redraw what it changed.
 export const hooks = {};
+
+// Kept per project: a reviewer comparing annotators wants the same view, and everyone the same layer,
+// on the next document and after a reload.
+const VIEW_KEY = `annotate.view.${data.project}`;
+
+export function storedView() {
+  try {
+    return JSON.parse(localStorage.getItem(VIEW_KEY)) || {};
+  } catch {
+    return {}; // storage blocked or unreadable: the defaults
+  }
+}
+
+export function remember(key, value) {
+  try {
+    localStorage.setItem(VIEW_KEY, JSON.stringify({ ...storedView(), [key]: value }));
+  } catch {
+    // storage blocked: the choice lasts as long as the page
+  }
+}

@@ -74,7 +74,7 @@ function underline(mark) {
   return `${PATTERNS[mark.style](mark.color)} 0 calc(100% - ${mark.lane * 4}px) / 100% 3px no-repeat`;
 }
 
-// Draw text into el with marks [{start, end, color, style, tag, id, title, gold, runsOn}] in UTF-16 units,
+// Draw text into el with marks [{start, end, color, style, n, id, title, gold, runsOn}] in UTF-16 units,
 // plus an optional selection and caret ([start, end]).
 export function renderText(el, text, marks, sel, caret) {
   assignLanes(marks);
@@ -103,10 +103,11 @@ export function renderText(el, text, marks, sel, caret) {
       piece.title = over.map((m) => m.title).join('\n');
       // Gold is marked by shape as well as colour: a rule over the words and a star on the tag.
       if (over.some((m) => m.gold)) piece.classList.add('gold');
-      // A span that runs on into the next sentence shows its tag where it really ends.
-      const ending = over.filter((m) => m.end === b && !m.runsOn);
+      // In the focused sentence each span ends in its number in the sentence's list, which names it;
+      // a span that runs on into the next sentence is numbered where it really ends.
+      const ending = over.filter((m) => m.end === b && !m.runsOn && m.n);
       if (ending.length) {
-        piece.dataset.tag = ending.map((m) => (m.gold ? `★${m.tag}` : m.tag)).join('·');
+        piece.dataset.tag = ending.map((m) => (m.gold ? `★${m.n}` : String(m.n))).join(' ');
         piece.style.setProperty('--tc', ending[0].color);
       }
     }

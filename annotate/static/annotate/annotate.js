@@ -1,15 +1,18 @@
 // The annotation page: one sentence in focus, every layer of the codebook, keyboard first.
-import {
-  doneAndNext, editForm, queue, remove, setDone, useLabel,
-} from './annotate-edit.js';
+import { doneAndNext, queue, setDone, useLabel } from './annotate-edit.js';
 import { followDiscussion, openDiscussion, setUpDiscussion } from './annotate-discussion.js';
-import { h, human } from './annotate-forms.js';
+import { h } from './annotate-forms.js';
+import { drawLinks, pickAt } from './annotate-links.js';
+import { setUpTips } from './annotate-marks.js';
 import {
-  $, all, annotators, colorOf, data, describeRelation, focused, goldText, hooks, labelOf, labels, layerOf, layers, me, mine,
-  PALETTE, positionOf, refocus, say, segById, segments, short, shown, spanStyle, tagOf, view,
+  continuing, drawLists, listed, placeArticleList, reveal,
+} from './annotate-panel.js';
+import {
+  $, all, annotators, colorOf, data, focused, goldText, hooks, labelOf, labels, layerOf, layers, me, mine,
+  PALETTE, refocus, remember, say, segById, segments, short, shown, spanStyle, storedView, view,
 } from './annotate-state.js';
 import {
-  covering, docOffsets, partIn, rangeFrom, runsTo, runTokens, selectedText, selectionIn, trimAcross,
+  covering, docOffsets, partIn, rangeFrom, runTokens, selectedText, selectionIn, trimAcross,
 } from './annotate-spans.js';
 import { offsetIn, pointAt, renderText, trim, words } from './annotate-text.js';
 
@@ -39,7 +42,7 @@ function buildArticle() {
   }
 }
 
-function mark(a, seg, part, names) {
+function mark(a, seg, part, names, numbers) {
   const first = segById.get(a.segment);
   const where = first === seg ? '' : `, continued from sentence ${first.pos + 1}`;
   return {
@@ -48,36 +51,38 @@ function mark(a, seg, part, names) {
     runsOn: docOffsets(a)[1] > seg.start + seg.points,
     color: colorOf(a, names),
     style: spanStyle[a.layer] || 'solid',
-    tag: tagOf(labelOf(a)),
+    n: numbers && numbers.get(a),
     id: a.id,
     gold: a.gold,
     title: `${labelOf(a).name} (${layerOf(a).name})${a.gold ? `, ${goldText(a)}` : mine(a) ? '' : `, by ${a.annotator}`}${where}`,
   };
 }
 
-// Spans listed under an earlier sentence that run on into this one.
-const continuing = (seg) => all().filter((a) => a.scope === 'span' && a.segment !== seg.id && shown(a) && partIn(a, seg));
 
 function drawSegment(seg, names = annotators()) {
   const isFocus = seg === focused();
   const here = all().filter((a) => a.segment === seg.id && shown(a));
+  const numbers = isFocus ? listed(seg).numbers : null;
   const marks = [...here.filter((a) => a.scope === 'span'), ...continuing(seg)]
-    .map((a) => [a, partIn(a, seg)]).filter(([, part]) => part).map(([a, part]) => mark(a, seg, part, names));
+    .map((a) => [a, partIn(a, seg)]).filter(([, part]) => part).map(([a, part]) => mark(a, seg, part, names, numbers));
   const sel = selectionIn(seg.pos);
   const caret = view.caret !== null && view.caretAt && view.caretAt.seg === seg.pos ? view.caretAt.range : null;
   // A save that lands while the user drags a selection redraws the sentence: keep the selection.
   const kept = isFocus ? nativeRange(seg) : null;
   renderText(seg.textEl, seg.text, marks, sel, caret);
   if (kept) getSelection().setBaseAndExtent(...pointAt(seg.textEl, kept[0]), ...pointAt(seg.textEl, kept[1]));
-  seg.tagsEl.replaceChildren(...here.filter((a) => a.scope !== 'span').map((a) => h('span', {
-    class: a.gold ? 'mini gold' : 'mini', style: { '--c': colorOf(a, names) },
+  // Sentence labels follow the sentence: named in full on the focused one, a coloured dot on the others.
+  // Links are drawn, not listed here.
+  seg.tagsEl.replaceChildren(...here.filter((a) => a.scope === 'segment' || a.scope === 'document').map((a) => h('span', {
+    class: `mini${a.gold ? ' gold' : ''}${isFocus ? '' : ' dot'}`, style: { '--c': colorOf(a, names) },
     title: a.gold ? `${labelOf(a).name}, ${goldText(a)}` : labelOf(a).name,
-  }, tagOf(labelOf(a)))));
+  }, isFocus ? labelOf(a).name : '')));
   seg.el.classList.toggle('done', seg.done);
   seg.el.classList.toggle('focus', isFocus);
   seg.el.tabIndex = isFocus ? 0 : -1;
   if (isFocus) seg.el.setAttribute('aria-current', 'true');
   else seg.el.removeAttribute('aria-current');
+  drawLinks();
 }
 
 function drawAll() {
@@ -110,6 +115,7 @@ function drawPanel() {
   drawTabs();
   drawLabels();
   drawSelection();
+  placeArticleList();
   drawLists();
   drawLegend();
 }
@@ -126,7 +132,7 @@ const HINTS = {
   segment: 'Toggle labels on the focused sentence.',
   span: 'Select words starting in the focused sentence (they may run on into the next ones), then pick a label.',
   document: 'Labels for the whole article, with an optional anchor sentence.',
-  relation: 'Link a content span to its source span (and cue).',
+  relation: 'Link a content span to its source span (and cue): the form starts from the spans you made or clicked last.',
 };
 
 function drawLabels() {
@@ -160,89 +166,15 @@ function drawSelection() {
   $('selection').textContent = view.sel ? `Selected: “${short(selectedText(view.sel), 80)}”${across}` : 'No words selected.';
 }
 
-function highlight(a, on) {
-  for (const piece of document.querySelectorAll('.piece[data-ann]')) {
-    piece.classList.toggle('hl', on && piece.dataset.ann.split(' ').includes(String(a.id)));
-  }
-}
-
-function item(a, names) {
-  const label = labelOf(a);
-  const own = mine(a);
-  const attrs = Object.entries(a.attributes || {}).filter(([, v]) => v !== '' && v !== null)
-    .map(([k, v]) => `${human(k)}: ${v === true ? 'yes' : v === false ? 'no' : human(v)}`);
-  const what = `${label.name}${a.quote ? ` “${short(a.quote, 30)}”` : ''}`;
-  const to = runsTo(a);
-  const anchor = a.scope === 'document' && a.segment ? h('button', {
-    type: 'button', class: 'link', onclick: () => focusSegment(segments.indexOf(segById.get(a.segment))),
-  }, `anchored at sentence ${positionOf(a) + 1}`) : null;
-  return h('li', {
-    class: `ann${a.pending ? ' pending' : ''}${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
-    onmouseenter: () => highlight(a, true), onmouseleave: () => highlight(a, false),
-    onfocusin: () => highlight(a, true), onfocusout: () => highlight(a, false),
-  },
-  h('div', { class: 'ann-head' }, h('span', { class: 'mini' }, tagOf(label)), h('strong', {}, label.name),
-    h('span', { class: 'muted' }, ` ${label.layer.name}`),
-    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : own ? null : h('span', { class: 'by' }, a.annotator)),
-  a.gold ? h('div', { class: 'provenance' }, goldText(a), h('span', { class: 'sr-only' }, ': read-only, changed only through review')) : null,
-  a.quote ? h('div', { class: 'quote' }, `“${a.quote}”`) : null,
-  to ? h('div', { class: 'runs' }, `runs on to sentence ${to.pos + 1}`) : null,
-  a.scope === 'relation' ? h('div', { class: 'quote' }, describeRelation(a)) : null,
-  anchor,
-  attrs.length ? h('div', { class: 'attrs' }, attrs.join(' · ')) : null,
-  a.import_source ? origin(a) : null,
-  a.note ? h('div', { class: 'note' }, a.note) : null,
-  a.pending ? h('div', { class: 'state' }, queue.timer ? 'not saved yet' : 'saving…') : null,
-  own ? h('div', { class: 'ann-actions' },
-    h('button', { type: 'button', onclick: () => editForm(a), 'aria-label': `Edit ${what}` }, 'Edit'),
-    h('button', { type: 'button', onclick: () => remove(a), 'aria-label': `Delete ${what}` }, 'Delete')) : null);
-}
-
-// A tag read from a dataset: where it came from, and the declared attributes the dataset did not give.
-function origin(a) {
-  const missing = layerOf(a).attributes.filter((spec) => [undefined, null, ''].includes((a.attributes || {})[spec.key]))
-    .map((spec) => `${spec.name || human(spec.key)}: not given`);
-  return h('div', { class: 'origin', title: a.import_file || '' }, `imported from ${a.import_source}`,
-    missing.length ? h('span', { class: 'muted' }, ` · ${missing.join(' · ')}`) : null);
-}
-
-const order = (a, b) => layers.indexOf(layerOf(a)) - layers.indexOf(layerOf(b)) || (a.start ?? 0) - (b.start ?? 0);
-
-function drawLists() {
-  if (!segments.length) return;
-  const seg = focused();
-  const names = annotators();
-  const spansHere = new Set(all().filter((a) => a.segment === seg.id && a.scope === 'span').map((a) => String(a.id)));
-  const linked = (a) => a.scope === 'relation'
-    && [a.relation_content, a.relation_source, a.relation_cue].some((id) => spansHere.has(String(id)));
-  const here = all().filter((a) => shown(a) && (a.segment === seg.id || linked(a))).sort(order);
-  const carried = continuing(seg).sort(order);
-  $('sentence-anns').replaceChildren(...(here.length || carried.length
-    ? [...carried.map((a) => continuedItem(a, names)), ...here.map((a) => item(a, names))]
-    : [h('li', { class: 'empty' }, seg.done ? 'Done: nothing tagged here.' : 'No tags on this sentence yet.')]));
-  const whole = all().filter((a) => shown(a) && a.scope === 'document').sort(order);
-  $('document-anns').replaceChildren(...(whole.length ? whole.map((a) => item(a, names))
-    : [h('li', { class: 'empty' }, 'No article-level tags yet.')]));
-}
-
-// A span of an earlier sentence that covers this one: marked here, listed (and edited) under its first sentence.
-function continuedItem(a, names) {
-  const first = segById.get(a.segment);
-  return h('li', {
-    class: `ann continued${a.gold ? ' gold' : ''}`, 'data-id': a.id, style: { '--c': colorOf(a, names) },
-    onmouseenter: () => highlight(a, true), onmouseleave: () => highlight(a, false),
-  },
-  h('div', { class: 'ann-head' }, h('span', { class: 'mini' }, tagOf(labelOf(a))), h('strong', {}, labelOf(a).name),
-    h('span', { class: 'muted' }, ' continues from '),
-    h('button', { type: 'button', class: 'link', onclick: () => focusSegment(first.pos) }, `sentence ${first.pos + 1}`),
-    a.gold ? h('span', { class: 'gold-badge' }, 'Gold') : mine(a) ? null : h('span', { class: 'by' }, a.annotator)),
-  a.quote ? h('div', { class: 'quote' }, `“${short(a.quote, 80)}”`) : null);
-}
 
 function drawLegend() {
   const names = annotators();
   const lines = Object.entries(spanStyle).map(([key, style]) => h('li', {},
     h('span', { class: `line ${style}`, 'aria-hidden': 'true' }), `${layers.find((l) => l.key === key).name}: ${style} underline`));
+  if (layers.some((l) => l.scope === 'relation')) {
+    lines.push(h('li', {}, h('span', { class: 'line link-source', 'aria-hidden': 'true' }), 'Link to the source: solid arrow'),
+      h('li', {}, h('span', { class: 'line link-cue', 'aria-hidden': 'true' }), 'Link to the cue: dashed arrow'));
+  }
   if (view.showAll && view.byAnnotator) {
     lines.push(...names.map((name, i) => h('li', {},
       h('span', { class: 'swatch', style: { '--c': PALETTE[i % PALETTE.length] }, 'aria-hidden': 'true' }),
@@ -272,7 +204,8 @@ function focusSegment(i, scroll = true) {
   const el = focused().el;
   el.focus({ preventScroll: true });
   el.scrollIntoView({ block: scroll ? 'center' : 'nearest' });
-  history.replaceState(null, '', `#s${focused().index}`);
+  // Sentences are counted from 1, as the page shows them: #s1 is the first.
+  history.replaceState(null, '', `#s${view.focus + 1}`);
 }
 
 function clearSelection() {
@@ -343,6 +276,7 @@ function currentSelection() {
 function onMouseUp(event) {
   const segEl = event.target.closest('.seg');
   if (getSelection().isCollapsed) {
+    pickAt(event.target.closest('.piece[data-ann]'));
     if (segEl) focusSegment(segments.indexOf(segById.get(Number(segEl.dataset.id))), false);
     return;
   }
@@ -356,8 +290,10 @@ function onMouseUp(event) {
 
 function setLayer(i) {
   view.layer = (i + layers.length) % layers.length;
+  remember('layer', layers[view.layer].key);
   drawTabs();
   drawLabels();
+  placeArticleList();
 }
 
 function openPanel(id) {
@@ -416,30 +352,23 @@ function onKey(event) {
   event.preventDefault();
 }
 
-// Kept per project: a reviewer comparing annotators wants the same view on the next document and after a reload.
-const VIEW_KEY = `annotate.view.${data.project}`;
-
-function storedView() {
-  try {
-    return JSON.parse(localStorage.getItem(VIEW_KEY)) || {};
-  } catch {
-    return {}; // storage blocked or unreadable: the defaults
-  }
-}
-
 function viewOption(id, key) {
   const box = $(id);
   view[key] = storedView()[key] === true;
   box.checked = view[key];
   box.addEventListener('change', () => {
     view[key] = box.checked;
-    try {
-      localStorage.setItem(VIEW_KEY, JSON.stringify({ ...storedView(), [key]: box.checked }));
-    } catch {
-      // storage blocked: the choice lasts as long as the page
-    }
+    remember(key, box.checked);
     drawAll();
   });
+}
+
+// The sentence a link names (#s1 is the first), else the first one not done yet.
+function startingSentence() {
+  const named = /^#s(\d+)$/.exec(location.hash);
+  const n = named ? Number(named[1]) : 0;
+  if (n >= 1 && n <= segments.length) return n - 1;
+  return Math.max(segments.findIndex((s) => !s.done), 0);
 }
 
 function start() {
@@ -452,7 +381,10 @@ function start() {
     viewOption('show-all', 'showAll');
     viewOption('by-annotator', 'byAnnotator');
   }
+  const layer = layers.findIndex((l) => l.key === storedView().layer);
+  view.layer = Math.max(layer, 0);
   setUpDiscussion();
+  setUpTips($('article'));
   $('article').addEventListener('mouseup', onMouseUp);
   $('done-button').addEventListener('click', () => setDone(focused(), !focused().done));
   $('retry').addEventListener('click', () => queue.retryNow());
@@ -462,15 +394,20 @@ function start() {
   for (const panel of document.querySelectorAll('dialog.panel-dialog')) panel.addEventListener('close', refocus);
   document.addEventListener('keydown', onKey);
   addEventListener('online', () => queue.retryNow());
+  const toolbar = document.querySelector('.toolbar');
+  new ResizeObserver(() => document.documentElement.style.setProperty('--toolbar-h', `${toolbar.offsetHeight}px`))
+    .observe(toolbar);
+  // A window made smaller or larger reflows the article: keep the sentence being worked on in sight.
+  addEventListener('resize', () => focused().el.scrollIntoView({ block: 'center' }));
   addEventListener('beforeunload', (event) => {
     if (queue.pending) event.preventDefault();
   });
   // The hash (#s12) names no element, so the browser leaves scrolling to focusSegment.
-  const fromHash = segments.findIndex((s) => `#s${s.index}` === location.hash);
-  const firstOpen = segments.findIndex((s) => !s.done);
   drawAll();
-  focusSegment(fromHash >= 0 ? fromHash : Math.max(firstOpen, 0));
+  focusSegment(startingSentence());
 }
 
-Object.assign(hooks, { touched, drawSegment, drawPanel, drawLists, focusSegment, currentSelection, clearSelection });
+Object.assign(hooks, {
+  touched, drawSegment, drawPanel, drawLists, focusSegment, currentSelection, clearSelection, reveal,
+});
 if (segments.length) start();

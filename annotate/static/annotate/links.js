@@ -56,18 +56,29 @@
     };
   }
 
-  // A curve out into the left margin, along it, and back in to the other end; lanes keep links apart.
+  // A link out into the left margin, along it and back: it leaves and enters each span at its top-left
+  // corner and runs in the gap above the line, so the words before the span are never struck through.
+  // Lanes keep links apart in the margin, and their labels are spread along it.
   function margin(a, b, lane) {
-    const x = Math.max(3, 26 - lane * 5);
-    const bend = Math.min(10, Math.abs(b.mid - a.mid) / 2);
-    const down = b.mid > a.mid ? 1 : -1;
+    const x = Math.max(3, 30 - lane * 7);
+    const ya = a.top - 3;
+    const yb = b.top - 3;
+    const down = yb > ya ? 1 : -1;
+    const r = Math.min(6, Math.abs(yb - ya) / 2);
     const d = [
-      `M${a.left},${a.mid}`,
-      `C${x},${a.mid} ${x},${a.mid} ${x},${a.mid + down * bend}`,
-      `L${x},${b.mid - down * bend}`,
-      `C${x},${b.mid} ${x},${b.mid} ${b.left},${b.mid}`,
+      `M${a.left + 3},${a.top}`,
+      `Q${a.left + 3},${ya} ${a.left - 3},${ya}`,
+      `L${x + r},${ya}`,
+      `Q${x},${ya} ${x},${ya + down * r}`,
+      `L${x},${yb - down * r}`,
+      `Q${x},${yb} ${x + r},${yb}`,
+      `L${b.left - 3},${yb}`,
+      `Q${b.left + 3},${yb} ${b.left + 3},${b.top}`,
     ].join(' ');
-    return { d, label: { x: x - 2, y: (a.mid + b.mid) / 2, vertical: true } };
+    const low = Math.min(ya, yb);
+    const span = Math.abs(yb - ya);
+    const y = low + span / 2 + ((lane % 3) - 1) * Math.min(24, span / 4);
+    return { d, label: { x: x - 3, y, vertical: true } };
   }
 
   function render(area, links) {
