@@ -53,7 +53,7 @@ class Row:
     @property
     def anchor(self):
         """Return the review page's fragment for this row: sentences count from 1, as the page shows them."""
-        return f"sentence-{self.index + 1}" if self.index is not None else "article"
+        return f"s{self.index + 1}" if self.index is not None else "article"
 
 
 def review_table(*, annotations, segments, progress, comments):
@@ -322,7 +322,7 @@ def edit_and_accept(request, slug, pk):
         else:
             messages.success(request, f"Annotation {annotation.pk}: accepted with edits.")
             segment = annotation.segment or getattr(annotation.relation_content, "segment", None)
-            anchor = f"sentence-{segment.index + 1}" if segment else "article"
+            anchor = f"s{segment.index + 1}" if segment else "article"
             return redirect(review_url(project, annotation.document_id, anchor))
     return render(request, "annotate/review_edit.html", {"project": project, "annotation": annotation, "form": form})
 

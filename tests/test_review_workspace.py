@@ -161,7 +161,7 @@ def test_a_bad_window_is_a_400_naming_the_field(cast, project, document, query, 
 def test_the_queue_links_into_the_workspace_at_the_sentence(cast, project, document, disputed):
     html = page_client(cast["reviewer"]).get(f"/projects/{project.slug}/review/queue/").content.decode()
     index = disputed["ann1_lifeline"].segment.index
-    assert f'/projects/{project.slug}/documents/{document.pk}/review/#sentence-{index + 1}"' in html
+    assert f'/projects/{project.slug}/documents/{document.pk}/review/#s{index + 1}"' in html
 
 
 def test_the_page_is_small_and_keeps_the_source_in_sight(cast, project, document, disputed):

@@ -29,7 +29,7 @@ def test_annotation_page_runs_its_script_with_no_violation(login, cast, document
 def test_review_page_loads_with_no_violation(login, project, document, cast, label):
     make_span(project, document, cast["ann1"], label, "lifeline")
     page = login("reviewer")
-    page.goto(f"/projects/{project.slug}/documents/{document.pk}/review/#sentence-21")
+    page.goto(f"/projects/{project.slug}/documents/{document.pk}/review/#s21")
     expect(page.locator(".rv-card").first).to_be_visible()
     page.keyboard.press("e")
     expect(page.locator("#rv-pick")).to_be_focused()

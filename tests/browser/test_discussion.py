@@ -47,7 +47,7 @@ def test_an_annotator_comments_and_the_reviewer_reads_it_on_both_pages(login, ca
 
     reviewer = login("reviewer")
     reviewer_dialogs = watch_dialogs(reviewer)
-    reviewer.goto(f"/projects/{project.slug}/documents/{document.pk}/review/#sentence-{sentence.index + 1}")
+    reviewer.goto(f"/projects/{project.slug}/documents/{document.pk}/review/#s{sentence.index + 1}")
     thread = reviewer.locator("#rv-discussion")
     expect(thread.locator("summary")).to_have_text("Discussion (1) m")
     thread.locator("summary").click()

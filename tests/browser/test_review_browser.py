@@ -61,7 +61,7 @@ def test_reviewer_accepts_and_rejects_by_keys_without_reloading_and_gold_html_sh
                                                                                       disputed):
     lifeline, crippled = disputed
     page = login("reviewer")
-    open_review(page, document, f"#sentence-{lifeline.segment.index + 1}")
+    open_review(page, document, f"#s{lifeline.segment.index + 1}")
     expect(page.locator("#rv-position")).to_have_text(f"Sentence {lifeline.segment.index + 1} of "
                                                       f"{document.segments.count()}")
     expect(page.locator(".rv-card.differs")).to_have_count(2)
@@ -157,7 +157,7 @@ def test_a_whole_article_is_reviewed_with_the_keyboard_alone(login, project, doc
 def test_edit_then_accept_sets_the_span_by_selecting_words(login, project, document, disputed, label):
     lifeline, crippled = disputed
     page = login("reviewer")
-    open_review(page, document, f"#sentence-{lifeline.segment.index + 1}")
+    open_review(page, document, f"#s{lifeline.segment.index + 1}")
     page.keyboard.press("n")
     expect(page.locator(f'.rv-card[data-id="{crippled.pk}"]')).to_be_focused()
     page.keyboard.press("e")
@@ -203,7 +203,7 @@ def test_edit_then_accept_sets_the_span_by_selecting_words(login, project, docum
 def test_a_stale_version_is_refused_with_a_message_and_the_sentence_reloaded(login, project, document, disputed):
     lifeline, _ = disputed
     page = login("reviewer")
-    open_review(page, document, f"#sentence-{lifeline.segment.index + 1}")
+    open_review(page, document, f"#s{lifeline.segment.index + 1}")
     do_edit_tag(annotation=lifeline, changes={"note": "changed meanwhile"}, user=lifeline.annotator,
                 expected_version=1)
     page.keyboard.press("a")
@@ -247,7 +247,7 @@ def test_filters_and_position_survive_a_reload(login, project, document, dispute
 def test_attribution_is_drawn_as_links_across_sentences(login, project, document, linked, screenshots):
     content, source, relation, other = linked
     page = login("reviewer")
-    open_review(page, document, f"#sentence-{content.segment.index + 1}")
+    open_review(page, document, f"#s{content.segment.index + 1}")
     row = page.locator('.rv-row[data-person="ann1"]')
     expect(row.locator(".rv-context")).to_contain_text(f"Sentence {source.segment.index + 1}:")
     expect(row.locator(".lk-layer .lk-path.lk-source")).to_have_count(1)
@@ -267,7 +267,7 @@ def test_discussion_on_the_review_page(login, cast, project, document, disputed)
     lifeline, _ = disputed
     SegmentComment.objects.create(segment=lifeline.segment, author=cast["ann1"], text="Is <b>this</b> loaded?")
     page = login("reviewer")
-    open_review(page, document, f"#sentence-{lifeline.segment.index + 1}")
+    open_review(page, document, f"#s{lifeline.segment.index + 1}")
     expect(page.locator("#rv-discussion summary")).to_have_text("Discussion (1) m")
     page.keyboard.press("m")
     expect(page.locator("#rv-comment-text")).to_be_focused()

@@ -24,7 +24,7 @@ def test_demo_review_page_names_overlapping_spans_and_draws_links(login, demo, s
     document = project.documents.get()
     sentence = Segment.objects.get(document=document, text__startswith=ECHOED)
     page = login("reviewer", passwords["reviewer"])
-    response = page.goto(f"/projects/{project.slug}/documents/{document.pk}/review/#sentence-{sentence.index + 1}")
+    response = page.goto(f"/projects/{project.slug}/documents/{document.pk}/review/#s{sentence.index + 1}")
     assert len(response.body()) < 60_000  # the old one-table page was 293 KB for this article
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     expect(page.locator("#rv-position")).to_have_text(f"Sentence {sentence.index + 1} of "

@@ -260,7 +260,7 @@ function mapItem(row, pos) {
     row.comments ? `${row.comments} comment${row.comments === 1 ? '' : 's'}` : null,
   ].filter(Boolean).join(', ');
   return h('li', { 'data-pos': String(pos) }, h('a', {
-    href: row.n === -1 ? '#article' : `#sentence-${row.n + 1}`, class: `rv-item ${level(row)}`, 'data-pos': String(pos),
+    href: row.n === -1 ? '#article' : `#s${row.n + 1}`, class: `rv-item ${level(row)}`, 'data-pos': String(pos),
     title: `${row.preview} (${state})`, tabindex: '-1',
   }, h('span', { class: 'rv-n' }, n), h('span', { class: 'rv-dot', 'aria-hidden': 'true' }),
   h('span', { class: 'rv-preview' }, row.preview), h('span', { class: 'sr-only' }, `: ${state}`),

@@ -141,7 +141,7 @@ const currentCard = () => cards.findIndex((el) => el.dataset.id === String(view.
 function saveHash() {
   const row = rowAt(view.pos);
   const f = view.filters;
-  const parts = [row.n === -1 ? 'article' : `sentence-${row.n + 1}`];
+  const parts = [row.n === -1 ? 'article' : `s${row.n + 1}`];
   if (f.disputed) parts.push('disputed=1');
   for (const key of ['layer', 'label', 'annotator']) if (f[key]) parts.push(`${key}=${encodeURIComponent(f[key])}`);
   history.replaceState(null, '', `#${parts.join('&')}`);
@@ -159,10 +159,9 @@ function readHash() {
     disputed: params.get('disputed') === '1', layer: params.get('layer') || '',
     label: params.get('label') || '', annotator: params.get('annotator') || '',
   };
-  let match = /^sentence-(\d+)$/.exec(where);
-  if (match) return Math.min(Number(match[1]) - 1, sentenceCount - 1);
-  match = /^s(\d+)$/.exec(where); // the older links counted from 0
-  if (match) return Math.min(Number(match[1]), sentenceCount - 1);
+  // Sentences count from 1 in links, as on the annotation page and as the page shows them.
+  const match = /^s(?:entence-)?(\d+)$/.exec(where);
+  if (match) return Math.max(0, Math.min(Number(match[1]) - 1, sentenceCount - 1));
   return where === 'article' ? sentenceCount : 0;
 }
 
