@@ -241,6 +241,20 @@ def test_filters_and_position_survive_a_reload(login, project, document, dispute
                                                       f"{document.segments.count()}")
     page.keyboard.press("j")
     expect(status(page)).to_contain_text("No more sentences that way")
+
+    page.uncheck("#rv-f-disputed")
+    page.select_option("#rv-f-annotator", "")
+    page.select_option("#rv-f-layer", "attribution_relation")  # a layer: only the sentence with the link
+    expect(page.locator("#rv-list a")).to_have_count(1)
+    expect(page.locator("#rv-position")).to_have_text(f"Sentence {content.segment.index + 1} of "
+                                                      f"{document.segments.count()}")
+    expect(page.locator(".rv-card:not(.rv-goldcard)")).to_have_count(1)  # and only that layer's tags
+    expect(page.locator('.rv-row[data-person="ann1"] .lk-path.lk-source')).to_have_count(1)
+    page.select_option("#rv-f-layer", "")
+    page.select_option("#rv-f-label", label="Content")  # a label: the sentence where both marked the content
+    expect(page.locator("#rv-list a")).to_have_count(1)
+    expect(page.locator(".rv-card:not(.rv-goldcard)")).to_have_count(2)
+    assert "label=" in page.url
     assert page.errors == []
 
 

@@ -83,10 +83,12 @@ const ofPerson = (person) => (tag) => (person === null ? tag.gold : !tag.gold &&
 // their links reach into; relations are drawn as links from content to source and cue.
 function personRow(entry, person, byId) {
   const { sentence } = entry;
-  const mine = entry.tags.filter(ofPerson(person)).filter(tagPasses);
+  const mine = entry.tags.filter(ofPerson(person)).filter((t) => tagPasses(t));
   const here = mine.filter((t) => t.home === sentence.index);
-  const spans = mine.filter((t) => t.scope === 'span');
   const relations = here.filter((t) => t.scope === 'relation');
+  // A link shown is drawn between its spans, whatever layer the filters keep.
+  const ends = new Set(relations.flatMap((r) => [r.relation.content, r.relation.source, r.relation.cue]));
+  const spans = [...mine.filter((t) => t.scope === 'span'), ...entry.tags.filter((t) => ends.has(t.id) && !mine.includes(t))];
   const reached = new Set();
   relations.forEach((r) => ['source', 'cue'].forEach((end) => {
     const target = byId.get(r.relation[end]);
@@ -204,7 +206,7 @@ export function order(tags, layersInOrder) {
 // The tags of the sentence, a column per annotator and one for the gold version; returns the decidable cards.
 export function drawCards(entry, layersInOrder) {
   const byId = new Map(entry.tags.map((t) => [t.id, t]));
-  const here = order(entry.tags.filter((t) => t.home === entry.sentence.index).filter(tagPasses), layersInOrder);
+  const here = order(entry.tags.filter((t) => t.home === entry.sentence.index).filter((t) => tagPasses(t)), layersInOrder);
   const people = entry.sentence.people.filter((p) => !view.filters.annotator || p === view.filters.annotator);
   const columns = people.map((person) => {
     const tags = here.filter(ofPerson(person));
