@@ -5,7 +5,7 @@ from html import escape
 
 from .dates import readable_date
 from .legend import Legend, safe_color
-from .report import Article
+from .report import Article, dateline
 from .words import plural
 
 UNDERLINES = ("solid", "dashed", "dotted", "double")
@@ -149,16 +149,7 @@ def link(url: str, text: str | None = None) -> str:
 def headline(article: Article) -> str:
     """Return the article's title and its dateline: outlet, country, author, date, address."""
     document = article.document
-    source = document["source"] or {}
-    parts = [escape(source.get("name") or "Unknown outlet")]
-    if source.get("country"):
-        parts.append(escape(source["country"]))
-    if document["author"]:
-        parts.append(f"by {escape(document['author'])}")
-    if document["published_at"]:
-        parts.append(f"published {escape(readable_date(document['published_at']))}")
-    if document["url"]:
-        parts.append(link(document["url"], "original article"))
+    parts = dateline(document, escape=escape, link=lambda url: link(url, "original article"))
     return (
         '<header>\n<p class="kicker">Annotated report</p>\n'
         f"<h1>{escape(document['title'])}</h1>\n"

@@ -23,7 +23,7 @@ from .dates import readable_date
 from .legend import Legend
 from .readable import Continued, Paragraph, pieces, runs_on, span_offsets
 from .records import DocumentBlock, ExportAnnotation, ExportMeta, ExportSegment
-from .report import Article, Link, grouped, read_article
+from .report import Article, Link, dateline, grouped, read_article
 from .summary import SOURCE_COLUMNS, Summary, summarise
 from .words import plural, value_words
 
@@ -71,16 +71,7 @@ def export_md(blocks: Iterable[DocumentBlock], meta: ExportMeta) -> Iterator[byt
 
 def _headline(article: Article) -> str:
     document = article.document
-    source = document["source"] or {}
-    parts = [escape(source.get("name") or "Unknown outlet")]
-    if source.get("country"):
-        parts.append(escape(source["country"]))
-    if document["author"]:
-        parts.append(f"by {escape(document['author'])}")
-    if document["published_at"]:
-        parts.append(f"published {escape(readable_date(document['published_at']))}")
-    if document["url"]:
-        parts.append(_link(document["url"]))
+    parts = dateline(document, escape=escape, link=_link)
     return f"# {escape(document['title'])}\n\n*Annotated report* · {' · '.join(parts)}\n\n"
 
 

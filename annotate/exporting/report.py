@@ -92,6 +92,21 @@ class Article:
         return accepted
 
 
+def dateline(document, *, escape, link) -> list[str]:
+    """Return the article's dateline: outlet, country, author, date, address; each format escapes its own way."""
+    source = document["source"] or {}
+    parts = [escape(source.get("name") or "Unknown outlet")]
+    if source.get("country"):
+        parts.append(escape(source["country"]))
+    if document["author"]:
+        parts.append(f"by {escape(document['author'])}")
+    if document["published_at"]:
+        parts.append(f"published {escape(readable_date(document['published_at']))}")
+    if document["url"]:
+        parts.append(link(document["url"]))
+    return parts
+
+
 def read_article(block: DocumentBlock) -> Article:
     """Read a DocumentBlock's three streams, in order, into an Article of the version the report shows."""
     segments = list(block["segments"])
