@@ -1,5 +1,8 @@
 """Helpers for API tests: clients per user and annotations made directly in the database."""
 
+import threading
+
+from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 
 from annotate.models import Annotation
@@ -33,3 +36,23 @@ def bulk_create_tags(tags):
     """Save many well-formed tags in one query, for tests that need volume rather than the checks."""
     with write_path():
         return Annotation.objects.bulk_create(tags)
+
+
+def at_once(calls):
+    """Run the calls on threads of their own, released together, each on its own connection; return the answers."""
+    barrier, answers = threading.Barrier(len(calls)), []
+
+    def run(call):
+        barrier.wait()
+        try:
+            answers.append(call())
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -1,16 +1,15 @@
 """No annotator makes the same span or link twice: refused at every door that writes an annotator's tag."""
 
-import threading
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from annotate.models import Annotation
 from annotate.reviewing import review_annotations
 from annotate.tags import do_edit_tag
-from tests.api_helpers import bulk_create_tags, client_for, make_span
+from tests.api_helpers import at_once, bulk_create_tags, client_for, make_span
 from tests.test_cross_sentence_spans import ACROSS, make_article, offsets
 from tests.test_interchange_api import LINES
 from tests.test_interchange_api import post as import_semeval
@@ -159,29 +158,12 @@ def test_an_annotator_cannot_repeat_by_hand_a_tag_imported_as_theirs(project, ca
     assert response.status_code == 400 and f"annotation {tag.pk}" in response.json()["label"][0]
 
 
-def go(barrier, user, body, answers):
-    """Post the body as soon as every thread is ready, on this thread's own connection."""
-    barrier.wait()
-    try:
-        response = post(user, {**body, "client_key": str(uuid.uuid4())})
-        answers.append(response.status_code)
-    finally:
-        close_old_connections()
-        connection.close()
-
-
 @pytest.mark.skipif(connection.vendor == "sqlite",
                     reason="SQLite's in-memory test database (shared cache) answers a busy table with "
                            "'table is locked' at once instead of waiting, so this race is flaky there")
 def test_simultaneous_identical_creates_land_once(transactional_db, cast, document, label):
     sentence = document.segments.get(text__startswith="In 2020, when U.S.")
     body = span_body(sentence, label("loaded_language", "loaded_language"))
-    answers = []
-    barrier = threading.Barrier(8)
-    threads = [threading.Thread(target=go, args=(barrier, cast["ann1"], body, answers)) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once([lambda: post(cast["ann1"], {**body, "client_key": str(uuid.uuid4())}).status_code] * 8)
     assert sorted(answers) == [201] + [400] * 7
     assert Annotation.objects.count() == 1

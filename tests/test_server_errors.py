@@ -1,16 +1,15 @@
 """Server errors: JSON with a stable shape on the API, never a traceback; a database outage is a 503."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection
 from django.db.utils import InterfaceError
 
 from annotate import views
 from annotate.api.views import ProjectViewSet
 from annotate.models import Annotation
-from tests.api_helpers import client_for
+from tests.api_helpers import at_once, client_for
 
 
 def fail_with(monkeypatch, target, name, error):
@@ -57,15 +56,8 @@ def test_validation_errors_keep_their_shape(cast, document):
     assert set(response.json()) == {"label", "segment"}
 
 
-def go(barrier, user, body, answers):
-    """Post the body as soon as every thread is ready, on this thread's own connection."""
-    barrier.wait()
-    try:
-        response = client_for(user).post("/api/annotations/", body, format="json")
-        answers.append((response.status_code, response.json().get("id")))
-    finally:
-        close_old_connections()
-        connection.close()
+def answer(response):
+    return response.status_code, response.json().get("id")
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite",
@@ -78,14 +70,12 @@ def test_simultaneous_retries_with_one_client_key_all_get_the_first_annotation(t
     body = {"segment": sentence.pk, "label": label("loaded_language", "loaded_language").pk, "start": start,
             "end": start + len("lifeline"), "quote": "lifeline", "attributes": {"polarity": "positive"},
             "client_key": str(uuid.uuid4())}
+    def retry():
+        return answer(client_for(cast["ann1"]).post("/api/annotations/", body, format="json"))
+
     answers = []
     for _round in range(3):
-        barrier = threading.Barrier(8)
-        threads = [threading.Thread(target=go, args=(barrier, cast["ann1"], body, answers)) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers += at_once([retry] * 8)
     assert len(answers) == 24
     assert {status for status, _ in answers} <= {200, 201}, answers
     assert [status for status, _ in answers].count(201) == 1
