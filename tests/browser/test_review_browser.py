@@ -1,5 +1,7 @@
 """In Chromium: the reviewer's workspace, used by keyboard: decisions, edits, filters, links, stale versions."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -120,8 +122,11 @@ def test_a_whole_article_is_reviewed_with_the_keyboard_alone(login, project, doc
     screenshots(page, "review-start")
     keys = 0
     # Shift+J goes to the next sentence with undecided tags; accept every tag there, in order. A link waits for
-    # its source span, in a later sentence: the second pass (from Home) accepts it.
-    for _ in range(2):
+    # its ends (its source is in a later sentence): a later pass (from Home) accepts it.
+    pending = Annotation.objects.filter(project=project, gold=False, status="pending")
+    for _ in range(3):
+        if not pending.exists():
+            break
         page.keyboard.press("Home")
         keys += 1
         for _ in range(12):
@@ -140,11 +145,10 @@ def test_a_whole_article_is_reviewed_with_the_keyboard_alone(login, project, doc
                 keys += 1
                 expect(page.locator("#rv-status[data-state=saved], #rv-status[data-state=error]")).to_have_count(1)
                 if page.locator("#rv-error").is_visible():
-                    expect(page.locator("#rv-error")).to_contain_text("accept its source span")
+                    expect(page.locator("#rv-error")).to_contain_text(re.compile(r"accept its (content|source) span"))
                     page.keyboard.press("n")
         else:
             raise AssertionError("the review never ended")
-    pending = Annotation.objects.filter(project=project, gold=False, status="pending")
     assert not pending.exists(), list(pending.values_list("pk", "quote"))
     assert Annotation.objects.get(pk=frame.pk).status == "accepted"
     assert Annotation.objects.get(pk=missing.pk).status == "accepted"
