@@ -252,6 +252,8 @@ def test_sentence_list_shows_the_tags_of_the_requested_sentences_only(client, sm
     assert response.status_code == 200
     assert "The bold move defied sanctions." in html and "Secret sentence" not in html
     assert "“bold move”" in html and "ann2" in html
+    # Counted from 1, as the annotation page and its #sN links count.
+    assert f", sentence {s2.index + 1}\n" in html and f'#s{s2.index + 1}"' in html
     assert client.get("/projects/telesur/dashboard/sentences/?ids=1,x").status_code == 400
     client.force_login(cast["ann1"])
     assert client.get(f"/projects/telesur/dashboard/sentences/?ids={s2.pk}").status_code == 403
