@@ -165,32 +165,32 @@ def outline(user, document, scopes):
 
 
 def window(user, document, first, last):
-    """Return sentences first..last (0-based, inclusive; the article is position -1) with every tag to review."""
+    """Return sentences first..last (0-based, inclusive; the article is position -1) with every tag to review.
+
+    Each step reads by index and hands the next plain id lists, never a subquery: nested IN-subqueries
+    under OR left PostgreSQL's planner free to run them once per row, which with stale statistics took
+    minutes. A fixed number of queries, whatever the size of the window or the article.
+    """
     segments = Segment.objects.visible_to(user).filter(document=document)
     tags = Annotation.objects.visible_to(user).filter(document=document)
-    # Ids only, for the parts below: each part is filtered by what the user may see, the ids need not be.
-    here = Annotation.objects.filter(segment__in=segments.filter(index__range=(first, last)).values("id"))
-    relations = Annotation.objects.filter(relation_content__in=here.values("id"))
-    # A span stored on an earlier sentence that runs on into the window is drawn there too.
-    start_of_window = Subquery(segments.filter(index=first).values("start")[:1])
-    seen = Annotation.objects.visible_to(user)  # the ids imply the document; its index would read every tag of it
-    parts = [
-        seen.filter(pk__in=here.exclude(label__layer__scope=Layer.Scope.DOCUMENT).values("id")),
-        seen.filter(pk__in=relations.values("id")),
-        seen.filter(Q(pk__in=relations.values("relation_content_id")) | Q(pk__in=relations.values("relation_source_id"))
-                    | Q(pk__in=relations.values("relation_cue_id"))),
-        tags.filter(label__layer__scope=Layer.Scope.SPAN, segment__index__lt=first,
-                    end__gt=start_of_window - F("segment__start")),
-    ]
+    in_window = {"segment__document": document, "segment__index__range": (first, last)}
+    # Links whose content is here, and where their source and cue are: the link is drawn to them.
+    links = list(Annotation.objects.filter(**{f"relation_content__{k}": v for k, v in in_window.items()})
+                 .values_list("id", "relation_source_id", "relation_cue_id", "relation_source__segment_id",
+                              "relation_cue__segment_id"))
+    parts = [tags.filter(**in_window).exclude(label__layer__scope=Layer.Scope.DOCUMENT),
+             tags.filter(pk__in=sorted({pk for link in links for pk in link[:3] if pk is not None}))]
+    if first > 0:
+        # A span stored on an earlier sentence that runs on into the window is drawn there too.
+        start_of_window = Subquery(segments.filter(index=first).values("start")[:1])
+        parts.append(tags.filter(label__layer__scope=Layer.Scope.SPAN, segment__index__lt=first,
+                                 end__gt=start_of_window - F("segment__start")))
     if first <= -1:
         parts.append(tags.filter(label__layer__scope=Layer.Scope.DOCUMENT))
-    # One query of several parts, each of which can use an index; an OR of them could not.
     parts = [part.order_by().values(*TAG_FIELDS) for part in parts]
     found = list(parts[0].union(*parts[1:]))
-    # The sentences a relation's source or cue sits in, when outside the window: the link is drawn to them.
-    ends_elsewhere = Q(pk__in=relations.values("relation_source__segment_id")) | Q(
-        pk__in=relations.values("relation_cue__segment_id"))
-    shown = list(segments.filter(Q(index__range=(first, last)) | ends_elsewhere).order_by("index")
+    elsewhere = sorted({pk for link in links for pk in link[3:] if pk is not None})
+    shown = list(segments.filter(Q(index__range=(first, last)) | Q(pk__in=elsewhere)).order_by("index")
                  .values("id", "index", "kind", "start", "end", "text"))
     return _assemble(user, document, first, last, found, shown)
 

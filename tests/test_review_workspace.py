@@ -225,7 +225,7 @@ def test_workspace_queries_do_not_grow_with_sentences_or_annotators(project, cas
     page = f"/projects/{project.slug}/documents/{small.pk}/review/"
     with django_assert_num_queries(11):
         client.get(page)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert window(client, project, small, 0, 2).status_code == 200
     more = [django_user_model.objects.create_user(f"extra{i}") for i in range(4)]
     Membership.objects.bulk_create([Membership(project=project, user=user, role="annotator") for user in more])
@@ -233,7 +233,7 @@ def test_workspace_queries_do_not_grow_with_sentences_or_annotators(project, cas
     with django_assert_num_queries(11):
         response = client.get(f"/projects/{project.slug}/documents/{large.pk}/review/")
     assert len(page_data(response)["sentences"]) == 61
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         body = window(client, project, large, 0, 19).json()
     assert len(body["sentences"]) == 20 and body["sentences"][0]["participants"] == 6
     assert any(tag["gold"] and tag["provenance"] for tag in body["tags"])
