@@ -1,7 +1,5 @@
 """Reviewer pages: every annotator's tags side by side, adjudication into gold, the disputed queue, discussion."""
 
-import re
-from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
@@ -14,157 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from annotate.api.serializers import CodebookSerializer
-from annotate.models import Annotation, Codebook, Label, Layer, Membership, Segment, SegmentComment, SegmentProgress
-from annotate.review_workspace import MAX_WINDOW, disagreement, outline, window
+from annotate.models import Annotation, Codebook, Label, Layer, Membership, Segment, SegmentComment
+from annotate.review_workspace import MAX_WINDOW, disputed_sentences, outline, window
 from annotate.reviewing import review_annotations
 from annotate.tags import TagError
 from annotate.validation import MAX_COMMENT, check_comment_text
-
-HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-TAG_FIELDS = (
-    "id", "version", "document_id", "segment_id", "segment__index", "annotator__username", "label__layer__key",
-    "label__layer__name", "label__layer__scope", "label__key", "label__name", "label__color", "start", "end",
-    "quote", "attributes", "note", "status", "reviewer__username", "review_note", "gold",
-    "relation_content_id", "relation_source_id",
-)
-
-
-@dataclass
-class Row:
-    """A sentence (or the whole article) with each annotator's tags, the gold tags and the disagreement."""
-
-    document_id: int
-    document_title: str
-    segment_id: int | None
-    index: int | None
-    kind: str
-    text: str
-    start: int = 0  # the sentence's offsets in the document text
-    end: int = 0
-    tags: dict = field(default_factory=dict)  # annotator name -> list of tag dicts
-    continued: list = field(default_factory=list)  # spans listed under an earlier sentence that run on into this one
-    gold: list = field(default_factory=list)
-    comments: list = field(default_factory=list)
-    participants: int = 0
-    score: float | None = None  # None when fewer than two annotators worked on it
-    disputed: int = 0
-    columns: list = field(default_factory=list)  # the tags of each annotator, in column order
-
-    @property
-    def anchor(self):
-        """Return the review page's fragment for this row: sentences count from 1, as the page shows them."""
-        return f"s{self.index + 1}" if self.index is not None else "article"
-
-
-def review_table(*, annotations, segments, progress, comments):
-    """Return (annotator names, rows) for the given querysets, in a fixed number of queries."""
-    tags = list(annotations.values(*TAG_FIELDS))
-    by_id = {tag["id"]: tag for tag in tags}
-    origins = {}
-    for gold_id, name in Annotation.provenance.through.objects.filter(
-        from_annotation__in=[tag["id"] for tag in tags if tag["gold"]]
-    ).values_list("from_annotation_id", "to_annotation__annotator__username"):
-        origins.setdefault(gold_id, set()).add(name)
-    rows, by_segment, article = [], {}, {}
-    for pk, document_id, title, index, kind, text, start, end in segments.order_by(
-        "document_id", "index"
-    ).values_list("id", "document_id", "document__title", "index", "kind", "text", "start", "end"):
-        if document_id not in article:
-            article[document_id] = Row(document_id, title, None, None, "article", "Whole article")
-        by_segment[pk] = Row(document_id, title, pk, index, kind, text, start, end)
-        rows.append(by_segment[pk])
-    # Article-level tags come after the sentences, where a reader has seen what the article leaves out.
-    rows = sorted([*rows, *article.values()], key=lambda row: (row.document_id, row.index is None))
-    done = {}
-    for segment_id, name in progress.values_list("segment_id", "annotator__username"):
-        done.setdefault(segment_id, set()).add(name)
-    for comment in comments.order_by("created_at", "id").values("segment_id", "author__username", "text",
-                                                                 "created_at"):
-        by_segment[comment["segment_id"]].comments.append(comment)
-    annotators = set()
-    for tag in tags:
-        home = _place(tag, by_id, by_segment, article)
-        if home is None:
-            continue
-        _mark_running_on(tag, home, rows)
-        if tag["gold"]:
-            tag["provenance"] = sorted(origins.get(tag["id"], ()))
-            home.gold.append(tag)
-        else:
-            annotators.add(tag["annotator__username"])
-            home.tags.setdefault(tag["annotator__username"], []).append(tag)
-            home.disputed += tag["status"] == Annotation.Status.DISPUTED
-    for row in rows:
-        finished = done.get(row.segment_id, set())
-        annotators |= finished
-        _score(row, finished | set(row.tags))
-    annotators = sorted(annotators)
-    for row in rows:
-        row.columns = [row.tags.get(name, []) for name in annotators]
-    return annotators, rows
-
-
-def _place(tag, by_id, by_segment, article):
-    """Give a tag its comparison key and return the row it belongs to."""
-    scope = tag["label__layer__scope"]
-    # The colour lands in a style attribute, where escaping does not stop CSS injection.
-    tag["color"] = tag["label__color"] if HEX_COLOR.fullmatch(tag["label__color"] or "") else "#888888"
-    tag["key"] = (tag["label__layer__key"], tag["label__key"], tag["start"], tag["end"])
-    # Text the template would otherwise assemble per tag: rendering, not querying, is this page's cost.
-    tag["who"] = f"{tag['label__name']} by {tag['annotator__username']}"
-    tag["ref"] = f"{tag['id']}:{tag['version']}"
-    tag["attrs"] = "; ".join(f"{key}: {value}" for key, value in (tag["attributes"] or {}).items())
-    if scope == Layer.Scope.DOCUMENT:
-        tag["anchor"] = tag["segment__index"]
-        return article.get(tag["document_id"])
-    if scope != Layer.Scope.RELATION:
-        return by_segment.get(tag["segment_id"])
-    content, source = by_id.get(tag["relation_content_id"]), by_id.get(tag["relation_source_id"])
-    tag["ends"] = [end["quote"] if end else "?" for end in (content, source)]
-    tag["key"] += tuple((end["segment_id"], end["start"], end["end"]) if end else None for end in (content, source))
-    return by_segment.get(content["segment_id"]) if content else None
-
-
-def _mark_running_on(tag, home, rows):
-    """List a span that runs past its sentence on each later sentence it covers, and note where it ends."""
-    if tag["label__layer__scope"] != Layer.Scope.SPAN or tag["end"] is None or tag["end"] <= len(home.text):
-        return
-    doc_start, doc_end = home.start + tag["start"], home.start + tag["end"]
-    covered = [row for row in rows if row.document_id == home.document_id and row.segment_id is not None
-               and row is not home and row.start < doc_end and doc_start < row.end]
-    for row in covered:
-        row.continued.append(tag)
-    if covered:
-        tag["runs_to"] = covered[-1].index
-
-
-def _score(row, participants):
-    """Mark tags not given by every participant; score the row 1 - (tags all agree on / distinct tags)."""
-    row.participants = len(participants)
-    given = [{tag["key"] for tag in row.tags.get(name, [])} for name in participants]
-    row.score = disagreement(given)
-    if row.score is None:
-        return
-    for tags in row.tags.values():
-        for tag in tags:
-            tag["shared"] = sum(tag["key"] in keys for keys in given)
-            tag["differs"] = tag["shared"] < len(participants)
-
-
-def disputed_rows(rows):
-    """Return the rows where annotators disagree or a tag is disputed, the most disputed first."""
-    chosen = [row for row in rows if (row.score or 0) > 0 or row.disputed]
-    return sorted(chosen, key=lambda row: (-(row.score or 0), -row.disputed, row.document_id, row.index or -1))
-
-
-def table_for(user, documents):
-    """Return the review table of some documents, as far as the user may see them."""
-    return review_table(
-        annotations=Annotation.objects.visible_to(user).filter(document__in=documents),
-        segments=Segment.objects.visible_to(user).filter(document__in=documents),
-        progress=SegmentProgress.objects.visible_to(user).filter(segment__document__in=documents),
-        comments=SegmentComment.objects.visible_to(user).filter(segment__document__in=documents),
-    )
 
 
 def membership_for(request, slug):
@@ -300,7 +152,8 @@ def review_queue(request, slug):
     """List the sentences of a project where annotators disagree, the most disputed first."""
     project = reviewable(request, slug)
     documents = project.documents.all()
-    rows = disputed_rows(table_for(request.user, documents)[1])
+    scopes = dict(Label.objects.filter(layer__codebook_id=project.codebook_id).values_list("pk", "layer__scope"))
+    rows = disputed_sentences(request.user, documents, scopes)
     return render(request, "annotate/review_queue.html", {"project": project, "rows": rows,
                                                           "documents": documents.values("pk", "title")})
 

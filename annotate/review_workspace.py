@@ -81,7 +81,7 @@ def summarise(position, tags, finished, comments=0, mark=False):
 
 
 OUTLINE_FIELDS = ("id", "segment_id", "annotator__username", "label_id", "start", "end", "status", "gold",
-                  "relation_content_id", "relation_source_id", "relation_cue_id")
+                  "relation_content_id", "relation_source_id", "relation_cue_id", "document_id")
 
 
 class Unit:
@@ -103,19 +103,21 @@ class Unit:
         }, participants
 
 
-def outline_units(user, document, scopes, positions):
-    """Gather every tag of a document into the unit it is reviewed at; scopes maps a label id to its layer's scope.
+def outline_units(annotations, scopes, positions, article=lambda document_id: -1):
+    """Gather tags into the unit each is reviewed at; scopes maps a label id to its layer's scope.
 
+    positions maps a segment id to its unit's key and article(document id) gives the key of a document's
+    article-level tags: a sentence index and -1 within one document, (document, index) across several.
     Plain tuples, not dicts: this reads every tag of the article, and a long one has tens of thousands.
     A tag's key is the same as tag_key's (a label belongs to one layer), so the outline and the windows agree.
     """
-    rows = list(Annotation.objects.visible_to(user).filter(document=document).values_list(*OUTLINE_FIELDS))
+    rows = list(annotations.values_list(*OUTLINE_FIELDS))
     where = {row[0]: (row[1], row[4], row[5]) for row in rows}
     units = {}
-    for _, segment_id, name, label_id, start, end, status, gold, content, source, cue in rows:
+    for _, segment_id, name, label_id, start, end, status, gold, content, source, cue, document_id in rows:
         scope = scopes.get(label_id)
         if scope == Layer.Scope.DOCUMENT:
-            home, key = -1, (label_id, start, end)
+            home, key = article(document_id), (label_id, start, end)
         elif scope == Layer.Scope.RELATION:
             ends = tuple(where.get(end_id) for end_id in (content, source, cue))
             home, key = positions.get(ends[0][0] if ends[0] else None), (label_id, start, end, *ends)
@@ -138,7 +140,7 @@ def outline(user, document, scopes):
     segments = list(Segment.objects.visible_to(user).filter(document=document).order_by("index")
                     .values_list("id", "index", "kind", "text"))
     positions = {pk: index for pk, index, _, _ in segments}
-    units = outline_units(user, document, scopes, positions)
+    units = outline_units(Annotation.objects.visible_to(user).filter(document=document), scopes, positions)
     done = {}
     for segment_id, name in SegmentProgress.objects.visible_to(user).filter(
             segment__document=document).values_list("segment_id", "annotator__username"):
@@ -162,6 +164,38 @@ def outline(user, document, scopes):
     for row in rows:
         row["annotators"] = [place[name] for name in row["annotators"]]
     return {"sentences": rows, "annotators": names}
+
+
+def disputed_sentences(user, documents, scopes):
+    """Return the sentences (and articles) of some documents where annotators disagree or a tag is disputed.
+
+    The same units and disagreement as the workspace's outline, over several documents in a fixed number of
+    queries; the most disputed first.
+    """
+    segments = list(Segment.objects.visible_to(user).filter(document__in=documents).values_list(
+        "id", "document_id", "document__title", "index", "text"))
+    positions = {pk: (document_id, index) for pk, document_id, _, index, _ in segments}
+    units = outline_units(Annotation.objects.visible_to(user).filter(document__in=documents), scopes, positions,
+                          article=lambda document_id: (document_id, -1))
+    done, comments = {}, {}
+    for segment_id, name in SegmentProgress.objects.visible_to(user).filter(
+            segment__document__in=documents).values_list("segment_id", "annotator__username"):
+        done.setdefault(positions.get(segment_id), set()).add(name)
+    for segment_id in SegmentComment.objects.visible_to(user).filter(segment__document__in=documents).values_list(
+            "segment_id", flat=True):
+        comments[segment_id] = comments.get(segment_id, 0) + 1
+    titles = {document_id: title for _, document_id, title, _, _ in segments}
+    places = [(pk, document_id, index, text) for pk, document_id, _, index, text in segments]
+    places += [(None, document_id, -1, "Whole article: article-level tags") for document_id in titles]
+    rows = []
+    for pk, document_id, index, text in places:
+        unit = (document_id, index)
+        row, _ = units.get(unit, Unit()).summary(index, done.get(unit, set()), comments.get(pk, 0))
+        if (row["score"] or 0) > 0 or row["disputed"]:
+            rows.append({**row, "id": pk, "document_id": document_id, "document_title": titles[document_id],
+                         "text": text, "index": None if index < 0 else index,
+                         "anchor": "article" if index < 0 else f"s{index + 1}"})
+    return sorted(rows, key=lambda row: (-(row["score"] or 0), -row["disputed"], row["document_id"], row["n"]))
 
 
 def window(user, document, first, last):

@@ -514,8 +514,8 @@ def test_queue_lists_disputed_sentences_most_disputed_first(cast, project, docum
     sentence_tag(project, document, cast["ann2"], label, "framing", "political", startswith=ECHOED)
     response = page_client(cast["reviewer"]).get(f"/projects/{project.slug}/review/queue/")
     rows = response.context["rows"]
-    assert [row.segment_id for row in rows] == [disputed["ann1_lifeline"].segment_id, other.pk]
-    assert [row.score for row in rows] == [0.67, 0.5]
+    assert [row["id"] for row in rows] == [disputed["ann1_lifeline"].segment_id, other.pk]
+    assert [row["score"] for row in rows] == [0.67, 0.5]
 
 
 # Constant query counts
