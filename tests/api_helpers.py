@@ -56,3 +56,19 @@ def at_once(calls):
     for thread in threads:
         thread.join()
     return answers
+
+
+def link_across(project, document, annotator, label, *, words=1, attributes=None):
+    """Link content (the first words after the opening one of the sentence before "Iranian officials") to its
+    source, "Mohammad Bagher Ghalibaf", in that next sentence; return (content, source, relation)."""
+    source_sentence = document.segments.get(text__startswith="Iranian officials")
+    content_sentence = document.segments.get(index=source_sentence.index - 1)
+    quote = " ".join(content_sentence.text.split()[1:1 + words])
+    content = make_span(project, document, annotator, label, quote, layer="attribution", key="content",
+                        startswith=content_sentence.text[:30])
+    source = make_span(project, document, annotator, label, "Mohammad Bagher Ghalibaf", layer="attribution",
+                       key="source", startswith="Iranian officials")
+    relation = create_tag(project=project, document=document, annotator=annotator,
+                          label=label("attribution_relation", "attributed_to"), relation_content=content,
+                          relation_source=source, attributes=attributes or {"form": "paraphrase"})
+    return content, source, relation

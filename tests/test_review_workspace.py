@@ -8,7 +8,7 @@ from django.test import Client
 
 from annotate.models import Annotation, Document, Segment, SegmentComment, SegmentProgress
 from annotate.reviewing import review_annotations
-from tests.api_helpers import bulk_create_tags, create_tag, make_span
+from tests.api_helpers import bulk_create_tags, create_tag, link_across, make_span
 
 pytestmark = pytest.mark.usefixtures("gold_checked")
 
@@ -50,17 +50,7 @@ def disputed(project, document, cast, label):
 @pytest.fixture
 def attribution_across(project, document, cast, label):
     """ann1 links content in one sentence to its source in the next."""
-    source_sentence = document.segments.get(text__startswith=ECHOED)
-    content_sentence = document.segments.get(index=source_sentence.index - 1)
-    words = content_sentence.text.split()[1]
-    content = make_span(project, document, cast["ann1"], label, words, layer="attribution", key="content",
-                        startswith=content_sentence.text[:30])
-    source = make_span(project, document, cast["ann1"], label, "Mohammad Bagher Ghalibaf", layer="attribution",
-                       key="source", startswith=ECHOED)
-    relation = create_tag(project=project, document=document, annotator=cast["ann1"],
-                          label=label("attribution_relation", "attributed_to"), relation_content=content,
-                          relation_source=source, attributes={"form": "paraphrase"})
-    return content, source, relation
+    return link_across(project, document, cast["ann1"], label)
 
 
 @pytest.mark.parametrize(("role", "expected"), [

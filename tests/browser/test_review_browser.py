@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from annotate.gold import assert_gold_consistent
 from annotate.models import Annotation, SegmentComment, SegmentProgress
 from annotate.tags import do_edit_tag
-from tests.api_helpers import create_tag, make_span
+from tests.api_helpers import create_tag, link_across, make_span
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,19 +43,11 @@ def disputed(project, document, cast, label):
 
 @pytest.fixture
 def linked(project, document, cast, label):
-    """ann1 links content in one sentence to its source in the next, and to a cue; ann2 tags the content only."""
-    source_sentence = document.segments.get(text__startswith=ECHOED)
-    content_sentence = document.segments.get(index=source_sentence.index - 1)
-    words = " ".join(content_sentence.text.split()[1:3])
-    content = make_span(project, document, cast["ann1"], label, words, layer="attribution", key="content",
-                        startswith=content_sentence.text[:30])
-    source = make_span(project, document, cast["ann1"], label, "Mohammad Bagher Ghalibaf", layer="attribution",
-                       key="source", startswith=ECHOED)
-    relation = create_tag(project=project, document=document, annotator=cast["ann1"],
-                          label=label("attribution_relation", "attributed_to"), relation_content=content,
-                          relation_source=source, attributes={"form": "paraphrase", "affiliation": "government_own"})
-    other = make_span(project, document, cast["ann2"], label, words, layer="attribution", key="content",
-                      startswith=content_sentence.text[:30])
+    """ann1 links content in one sentence to its source in the next; ann2 tags the content only."""
+    content, source, relation = link_across(project, document, cast["ann1"], label, words=2,
+                                            attributes={"form": "paraphrase", "affiliation": "government_own"})
+    other = make_span(project, document, cast["ann2"], label, content.quote, layer="attribution", key="content",
+                      startswith=content.segment.text[:30])
     return content, source, relation, other
 
 
