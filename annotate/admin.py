@@ -151,8 +151,11 @@ class LayerInline(admin.TabularInline):
 
 @admin.register(Codebook)
 class CodebookAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "version", "created_at"]
+    list_display = ["name", "key", "version", "status", "created_at"]
     search_fields = ["name", "key"]
+    # Drafts, origins and the project a draft is for belong to the codebook editor of the project settings.
+    fields = ["key", "name", "version", "description", "status", "published_at"]
+    readonly_fields = ["status", "published_at"]
     inlines = [LayerInline]
 
 
@@ -161,6 +164,7 @@ class LayerAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "scope", "multiple", "codebook"]
     list_filter = ["codebook", "scope"]
     search_fields = ["key", "name"]
+    exclude = ["origin"]
     inlines = [LabelInline]
 
 
@@ -169,6 +173,7 @@ class LabelAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "layer", "technique", "color", "hotkey"]
     list_filter = ["layer__codebook", "layer"]
     search_fields = ["key", "name", "definition", "technique"]
+    exclude = ["origins"]
 
 
 class MembershipInline(ScopedChoicesMixin, admin.TabularInline):

@@ -111,3 +111,36 @@ def label_groups(labels):
     for label in labels:
         groups.setdefault(label.category, []).append(label)
     return sorted(groups.items(), key=lambda group: CATEGORY_ORDER.get(group[0], len(CATEGORY_ORDER)))
+
+
+def label_successors(old, new):
+    """Return {old label id: [new label ids]}: where each label's tags go when a project moves from old to new.
+
+    A version drafted (perhaps over several versions) from old says so through its labels' origins;
+    an unrelated one, such as a codebook imported from another project, is matched by layer and label key.
+    """
+    chain = [new]
+    while chain[-1].based_on_id and chain[-1].pk != old.pk and len(chain) < 100:
+        chain.append(Codebook.objects.get(pk=chain[-1].based_on_id))
+    if chain[-1].pk != old.pk:
+        return _successors_by_key(old, new)
+    mapping = {pk: [pk] for pk in Label.objects.filter(layer__codebook=old).values_list("pk", flat=True)}
+    for later in reversed(chain[:-1]):
+        step = {}
+        pairs = Label.origins.through.objects.filter(from_label__layer__codebook=later)
+        for new_id, origin_id in pairs.values_list("from_label_id", "to_label_id").order_by("from_label_id"):
+            step.setdefault(origin_id, []).append(new_id)
+        mapping = {pk: [n for mid in targets for n in step.get(mid, [])] for pk, targets in mapping.items()}
+    return {pk: sorted(set(targets)) for pk, targets in mapping.items()}
+
+
+def _successors_by_key(old, new):
+    """Return {old label id: [the label of new with the same layer and label key]} (empty when there is none)."""
+    by_key = {
+        (layer, key): pk
+        for layer, key, pk in Label.objects.filter(layer__codebook=new).values_list("layer__key", "key", "pk")
+    }
+    return {
+        pk: [by_key[(layer, key)]] if (layer, key) in by_key else []
+        for layer, key, pk in Label.objects.filter(layer__codebook=old).values_list("layer__key", "key", "pk")
+    }

@@ -77,13 +77,33 @@ class Source(models.Model):
 
 
 class Codebook(models.Model):
-    """A versioned set of layers and labels; annotations point to the version they used."""
+    """A versioned set of layers and labels; annotations point to the version they used.
+
+    A draft is the next version being edited in the app; once published a version never changes.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
 
     key = models.SlugField(max_length=100)
     name = models.CharField(max_length=200)
     version = models.PositiveIntegerField(default=1)
     description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The version this one was drafted from.",
+    )
+    made_for = models.ForeignKey(
+        "Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="codebook_drafts",
+        help_text="The project whose managers drafted this version.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["key", "-version"]
@@ -118,6 +138,10 @@ class Layer(models.Model):
         blank=True,
         help_text='For relation layers: which span labels each end must carry, e.g. {"content": "content"}.',
     )
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="successors",
+        help_text="The layer of the previous version this one continues.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -144,6 +168,11 @@ class Label(models.Model):
     hotkey = models.CharField(max_length=1, blank=True)
     technique = models.CharField(
         max_length=100, blank=True, help_text="The string of the published scheme this label maps to, for exports."
+    )
+    origins = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="successors",
+        help_text="The labels of the previous version this one continues: one when kept or renamed, "
+        "several when merged.",
     )
     order = models.PositiveIntegerField(default=0)
 
@@ -184,6 +213,17 @@ class Project(models.Model):
     guidelines = models.TextField(blank=True, help_text="Markdown, shown to annotators beside the article.")
     blind = models.BooleanField(default=True, help_text="Annotators see only their own tags until review.")
     annotators_per_segment = models.PositiveIntegerField(default=2)
+
+    class Assigning(models.TextChoices):
+        OPEN = "open", "everyone annotates every sentence"
+        ROUND_ROBIN = "round_robin", "whole documents, round-robin"
+        BALANCED = "balanced", "whole documents, balanced by sentence count"
+        NEXT_FREE = "next_free", "next free sentences, as annotators ask for work"
+
+    assigning = models.CharField(
+        max_length=20, choices=Assigning.choices, default=Assigning.OPEN,
+        help_text="How work reaches annotators. Open: no assignment, every sentence is everyone's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
 
@@ -428,6 +468,11 @@ class Annotation(models.Model):
         null=True, blank=True, editable=False,
         help_text="Chosen by the client that created the tag, so a retried create does not make a second one.",
     )
+    made_under = models.ForeignKey(
+        Codebook, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False,
+        help_text="The codebook version the tag was made under, once its project has moved to a later one; "
+        "blank while that is still its label's version.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
@@ -465,6 +510,72 @@ class Annotation(models.Model):
         from annotate.validation import check_annotation
 
         check_annotation(self)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the assignments the user may see: their own, and everyone's in projects they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(project__in=Membership.projects_where(user, manage=True)) | Q(annotator=user))
+
+
+class Assignment(models.Model):
+    """Work given to one annotator: a whole document (no segment) or one sentence of it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="assignments")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="assignments")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "document", "segment", "annotator"]
+        indexes = [models.Index(fields=["project", "annotator"])]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "annotator"], condition=Q(segment__isnull=True),
+                                    name="one_document_assignment_per_annotator"),
+            models.UniqueConstraint(fields=["segment", "annotator"], condition=Q(segment__isnull=False),
+                                    name="one_sentence_assignment_per_annotator"),
+        ]
+
+    def __str__(self):
+        where = f"sentence {self.segment_id}" if self.segment_id else f"document {self.document_id}"
+        return f"{where} to {self.annotator}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the entries of the projects the user manages."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(project__in=Membership.projects_where(user, manage=True))
+
+
+class AuditEntry(models.Model):
+    """One change to how a project is run: who did what, and when."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=50, help_text="What kind of change, e.g. 'member.added'.")
+    summary = models.TextField(help_text="The change in one readable sentence.")
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["project", "at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.summary}"
 
 
 class SegmentProgressQuerySet(models.QuerySet):

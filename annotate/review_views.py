@@ -4,35 +4,19 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from annotate.access import membership_for, reviewable
 from annotate.api.serializers import CodebookSerializer
 from annotate.models import Annotation, Codebook, Label, Layer, Membership, Segment, SegmentComment
 from annotate.review_workspace import MAX_WINDOW, disputed_sentences, outline, window
 from annotate.reviewing import review_annotations
 from annotate.tags import TagError
 from annotate.validation import MAX_COMMENT, check_comment_text
-
-
-def membership_for(request, slug):
-    """Return the user's membership in the project, or 404 for a non-member."""
-    membership = Membership.objects.select_related("project").filter(user=request.user, project__slug=slug).first()
-    if membership is None:
-        raise Http404("no such project")
-    return membership
-
-
-def reviewable(request, slug):
-    """Return a project the user reviews or manages: 404 for a non-member, 403 for an annotator."""
-    membership = membership_for(request, slug)
-    if not Membership.can_review(membership.role):
-        raise PermissionDenied("only reviewers and managers of this project may review tags")
-    return membership.project
 
 
 class CommentForm(forms.Form):

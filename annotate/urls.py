@@ -8,4 +8,7 @@ urlpatterns = [
     path("projects/<slug:slug>/import/", views.import_documents, name="document-import"),
     path("projects/<slug:slug>/documents/<int:pk>/", views.annotate_document, name="annotate-document"),
     path("", include("annotate.urls_review")),
+    path("", include("annotate.urls_settings")),
+    path("", include("annotate.urls_assignment")),
+    path("", include("annotate.urls_codebook")),
 ]

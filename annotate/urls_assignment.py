@@ -1,0 +1,3 @@
+"""Project management pages: assignment."""
+
+urlpatterns = []
