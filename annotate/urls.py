@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("annotate.urls_settings")),
     path("", include("annotate.urls_assignment")),
     path("", include("annotate.urls_codebook")),
+    path("", include("annotate.urls_migration")),
 ]

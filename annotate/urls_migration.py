@@ -1,0 +1,3 @@
+"""Project management pages: moving a project to another codebook version."""
+
+urlpatterns = []
