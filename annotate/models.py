@@ -102,6 +102,9 @@ class Codebook(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    revision = models.PositiveIntegerField(
+        default=1, help_text="Raised by every edit of a draft, so two managers editing it cannot overwrite each other."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
