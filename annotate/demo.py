@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from annotate.codebooks import SHIPPED_CODEBOOKS, load_codebook_file
@@ -32,6 +33,24 @@ Read the whole article once, then tag sentence by sentence.
 
 Mark a sentence *done* even when there is nothing to tag: that is data too.
 """
+
+
+MANAGER_GROUP = "Project managers"
+# What a project manager needs in the admin, which shows a non-superuser only the projects they are in.
+MANAGER_PERMISSIONS = (
+    "view_project", "change_project", "add_project", "view_membership", "change_membership", "view_document",
+    "change_document", "view_annotation", "view_codebook", "view_layer", "view_label",
+)
+
+
+def make_staff_manager(user):
+    """Make a user staff (not superuser) in the "Project managers" group, with the admin rights a manager needs."""
+    group, _ = Group.objects.get_or_create(name=MANAGER_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label="annotate",
+                                                    codename__in=MANAGER_PERMISSIONS))
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(group)
 
 
 def create_demo(*, reset_passwords=False):
@@ -69,5 +88,6 @@ def create_demo(*, reset_passwords=False):
                 user.save()
             Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
         manager = User.objects.get(username="manager")
+        make_staff_manager(manager)
         import_article(project=project, name=DEMO_ARTICLE.name, raw=read_article(DEMO_ARTICLE), user=manager)
     return project, passwords
