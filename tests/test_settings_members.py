@@ -237,7 +237,8 @@ def test_saving_settings_records_each_change(project, cast):
 
 def test_saving_unchanged_settings_records_nothing(project, cast):
     client = client_for(cast["manager"])
-    assert client.post(url("project-settings", project), settings_post(project, settings_token(project))).status_code == 302
+    response = client.post(url("project-settings", project), settings_post(project, settings_token(project)))
+    assert response.status_code == 302
     assert not AuditEntry.objects.exists()
 
 
