@@ -117,13 +117,16 @@ def check_keeps_a_manager(project, membership, role):
                                   "make someone else a manager first")
 
 
-def change_role(*, project, actor, user_id, role):
-    """Give a member another role, keeping at least one manager."""
+def change_role(*, project, actor, user_id, role, was=None):
+    """Give a member another role, keeping at least one manager; refuse if it is no longer `was`."""
     check_role(role)
     with transaction.atomic():
         locked(project)
         membership = membership_in(project, user_id)
         old = membership.role
+        if was and old != was:
+            raise MemberError("role", f"role: {membership.user.username} has been {old} since you opened the page, "
+                                      f"not {was}; choose again")
         if old == role:
             return membership
         check_keeps_a_manager(project, membership, role)

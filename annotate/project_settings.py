@@ -5,7 +5,8 @@ import json
 
 from django import forms
 from django.core import signing
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from annotate.audit import record
 from annotate.models import Codebook, Membership, Project
@@ -124,10 +125,18 @@ def may_create_projects(user):
 
 def create_project(*, actor, values):
     """Create a project with the actor as its manager."""
-    with transaction.atomic():
-        project = Project.objects.create(**values)
-        Membership.objects.create(project=project, user=actor, role=Membership.Role.MANAGER)
-        record(project=project, actor=actor, action="project.created",
-               summary=f"project created with codebook {project.codebook}",
-               slug=project.slug, codebook=project.codebook_id)
+    try:
+        with transaction.atomic():
+            return make_project(actor, values)
+    except IntegrityError:
+        # Another request took the slug between the form's check and this insert.
+        raise ValidationError({"slug": f"slug: “{values['slug']}” is taken; choose another"}) from None
+
+
+def make_project(actor, values):
+    """Insert the project, its first manager and the audit entry (inside the caller's transaction)."""
+    project = Project.objects.create(**values)
+    Membership.objects.create(project=project, user=actor, role=Membership.Role.MANAGER)
+    record(project=project, actor=actor, action="project.created",
+           summary=f"project created with codebook {project.codebook}", slug=project.slug, codebook=project.codebook_id)
     return project

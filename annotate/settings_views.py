@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -38,6 +38,7 @@ class NewUserForm(AddForm):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+    was = forms.ChoiceField(choices=Membership.Role.choices, required=False)
 
 
 @login_required
@@ -126,7 +127,7 @@ def member_role(request, slug, user_id):
     try:
         if not form.is_valid():
             raise members.MemberError("role", "role: choose one of " + ", ".join(Membership.Role.values))
-        members.change_role(project=project, actor=request.user, user_id=user_id, role=form.cleaned_data["role"])
+        members.change_role(project=project, actor=request.user, user_id=user_id, **form.cleaned_data)
     except members.MemberError as error:
         return members_page(request, project, status=400, refused=str(error))
     messages.success(request, "Role changed.")
@@ -169,8 +170,12 @@ def project_create(request):
         raise PermissionDenied("only staff and users allowed to add projects may create one")
     form = CreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        project = create_project(actor=request.user, values=form.cleaned_data)
-        messages.success(request, f"Created {project.name}; you are its manager.")
-        return redirect("project-settings", slug=project.slug)
+        try:
+            project = create_project(actor=request.user, values=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Created {project.name}; you are its manager.")
+            return redirect("project-settings", slug=project.slug)
     status = 400 if form.is_bound else 200
     return render(request, "annotate/settings_create.html", {"form": form}, status=status)

@@ -105,3 +105,15 @@ def test_the_demo_manager_is_staff_who_sees_only_the_demo_project_in_the_admin(c
     assert f'href="{NEW}"' in client.get("/").content.decode()
     call_command("load_demo", stdout=io.StringIO())
     assert manager.groups.count() == 1
+
+
+def test_a_slug_taken_after_the_form_checked_it_is_an_error_naming_the_slug(project, staff):
+    from django.core.exceptions import ValidationError
+
+    from annotate.project_settings import create_project
+
+    values = {"slug": project.slug, "name": "Twin", "codebook": project.codebook, "annotators_per_segment": 2}
+    with pytest.raises(ValidationError, match="slug: “telesur” is taken"):
+        create_project(actor=staff, values=values)
+    assert Project.objects.count() == 1 and not Membership.objects.filter(user=staff).exists()
+    assert not AuditEntry.objects.exists()

@@ -288,3 +288,13 @@ def test_the_project_page_links_managers_to_settings(project, cast):
     link = f'href="{url("project-settings", project)}"'
     assert link in client_for(cast["manager"]).get(url("document-list", project)).content.decode()
     assert link not in client_for(cast["reviewer"]).get(url("document-list", project)).content.decode()
+
+
+def test_a_role_changed_by_someone_else_meanwhile_is_not_overwritten(project, cast):
+    members.change_role(project=project, actor=cast["manager"], user_id=cast["ann1"].pk, role="reviewer")
+    response = client_for(cast["manager"]).post(url("member-role", project, cast["ann1"].pk),
+                                                {"role": "manager", "was": "annotator"})
+    assert response.status_code == 400
+    assert "ann1 has been reviewer since you opened the page" in response.content.decode()
+    assert project.memberships.get(user=cast["ann1"]).role == "reviewer"
+    assert AuditEntry.objects.count() == 1
