@@ -4,7 +4,6 @@ from annotate.codebooks import LABEL_FIELDS, LAYER_FIELDS, label_successors
 from annotate.models import Label, Layer
 
 
-
 def _changes(old, new, fields):
     """Return [(field, old value, new value)] for the fields that differ."""
     return [(field, getattr(old, field), getattr(new, field)) for field in fields
