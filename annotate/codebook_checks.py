@@ -16,6 +16,11 @@ RESERVED_HOTKEYS = {
 }
 
 
+def _hashable(value):
+    """Return value if it is a string, else its repr, so a malformed file can still be compared and counted."""
+    return value if isinstance(value, str) else repr(value)
+
+
 def check_codebook_data(data):
     """Return [(field path, message)]: every problem in a codebook description (export_codebook's format).
 
@@ -27,7 +32,7 @@ def check_codebook_data(data):
     if not isinstance(layers, list):
         return [("layers", "must be a list of layers")]
     span_labels = {
-        label.get("key") for layer in layers if isinstance(layer, dict) and layer.get("scope") == "span"
+        _hashable(label.get("key")) for layer in layers if isinstance(layer, dict) and layer.get("scope") == "span"
         for label in layer.get("labels") or [] if isinstance(label, dict)
     }
     seen = set()
@@ -35,7 +40,7 @@ def check_codebook_data(data):
         if not isinstance(layer, dict):
             problems.append((f"layers[{n}]", "must be an object"))
             continue
-        key = layer.get("key")
+        key = _hashable(layer.get("key"))
         path = str(key or f"layers[{n}]")
         if key in seen:
             problems.append((f"{path}.key", f"two layers have the key '{key}'"))
@@ -68,11 +73,12 @@ def _check_layer(path, layer, span_labels):
             problems.append((f"{path}.labels[{n}]", "must be an object"))
             continue
         where = f"{path}.{label.get('key') or f'labels[{n}]'}"
-        if label.get("key") in keys:
-            problems.append((f"{where}.key", f"two labels of the layer have the key '{label.get('key')}'"))
-        keys.add(label.get("key"))
+        key = _hashable(label.get("key"))
+        if key in keys:
+            problems.append((f"{where}.key", f"two labels of the layer have the key '{key}'"))
+        keys.add(key)
         problems += _check_label(where, label, layer)
-        hotkey = label.get("hotkey") or ""
+        hotkey = _hashable(label.get("hotkey") or "")
         if hotkey and hotkey in hotkeys:
             problems.append((f"{where}.hotkey", f"'{hotkey}' is also the hotkey of '{hotkeys[hotkey]}'"))
         hotkeys.setdefault(hotkey, label.get("key"))
@@ -98,7 +104,7 @@ def _check_label(where, label, layer):
     if technique and technique not in LABEL_TECHNIQUES:
         problems.append((f"{where}.technique", f"'{technique}' is neither a technique nor a frame of the inventory"))
     lineage = layer.get("origin_lineage")
-    strays = [origin for origin in label.get("origin_layers", []) if origin != lineage]
+    strays = [origin for origin in label.get("origin_layers") or [] if origin != lineage]
     if strays:
         problems.append((f"{where}.origins", "continues a label of another layer: labels carry tags only "
                          "within their layer's lineage"))
@@ -132,5 +138,5 @@ def _check_endpoints(path, endpoints, span_labels):
         return [(f"{path}.relation_endpoints", "must be an object of role: span label key")]
     return [
         (f"{path}.relation_endpoints.{role}", f"'{key}' is not a label of a span layer")
-        for role, key in endpoints.items() if key not in span_labels
+        for role, key in endpoints.items() if _hashable(key) not in span_labels
     ]

@@ -243,6 +243,19 @@ def test_a_bad_import_is_refused_naming_the_problem_and_saves_nothing(project, m
     assert (Codebook.objects.count(), Layer.objects.count(), Label.objects.count()) == before
 
 
+@pytest.mark.parametrize("layer", [
+    {"key": ["a"], "name": "A", "scope": "segment"},
+    {"key": "a", "name": "A", "scope": ["segment"], "attributes": "x", "relation_endpoints": {"s": ["x"]}},
+    {"key": "a", "name": "A", "scope": "segment", "labels": [{"key": {"k": 1}, "name": "X", "hotkey": ["x"]}]},
+    {"key": "a", "name": "A", "scope": "segment", "labels": "x"},
+    {"key": "a", "name": {"n": 1}, "scope": "segment", "labels": [None, 3, {"key": "x", "name": "X", "color": 7}]},
+])
+def test_a_malformed_import_is_refused_not_crashed(project, manager, layer):
+    with pytest.raises(DraftError, match="not imported"):
+        import_draft(project=project, user=manager, data={"name": "x", "layers": [layer]})
+    assert not Codebook.objects.filter(status="draft").exists()
+
+
 def test_import_is_refused_while_a_draft_is_open(project, draft, codebook, manager):
     with pytest.raises(DraftError, match="already has a draft"):
         import_draft(project=project, user=manager, data=export_data(codebook))

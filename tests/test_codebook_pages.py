@@ -133,10 +133,10 @@ def test_publish_from_the_editor(manager_client, draft, project):
     assert AuditEntry.objects.filter(project=project, action="codebook.publish").exists()
 
 
-@pytest.mark.parametrize("query, status", [("from=x&to=1", 400), ("to=1", 400), ("from=1&to=99999999999", 400),
-                                            ("from=999999&to=999998", 404)])
-def test_bad_diff_ids_are_refused(manager_client, query, status):
-    response = manager_client.get(url("project-codebook-diff") + "?" + query)
+@pytest.mark.parametrize("query, status", [("from=x&to=ID", 400), ("to=ID", 400), ("from=ID&to=99999999999", 400),
+                                            ("from=ID&to=-3", 400), ("from=ID&to=999998", 404)])
+def test_bad_diff_ids_are_refused(manager_client, codebook, query, status):
+    response = manager_client.get(url("project-codebook-diff") + "?" + query.replace("ID", str(codebook.pk)))
     assert response.status_code == status
 
 
@@ -176,8 +176,15 @@ def test_import_creates_a_draft_and_a_bad_file_saves_nothing(manager_client, cod
     assert Codebook.objects.get(status="draft").made_for == project
 
 
-def test_the_editor_page_uses_a_fixed_number_of_queries(manager_client, draft, django_assert_num_queries):
+def test_the_editor_page_uses_a_fixed_number_of_queries(manager_client, draft, cast, django_assert_num_queries):
+    from annotate.codebook_drafts import add_label, add_layer
+
     manager_client.get(url("project-codebook-draft"))
+    with django_assert_num_queries(19):
+        assert manager_client.get(url("project-codebook-draft")).status_code == 200
+    layer = add_layer(draft=draft, revision=1, user=cast["manager"], key="tone", name="Tone", scope="segment")
+    for n in range(3):
+        add_label(draft=draft, revision=2 + n, user=cast["manager"], layer=layer, key=f"t{n}", name=f"T{n}")
     with django_assert_num_queries(19):
         assert manager_client.get(url("project-codebook-draft")).status_code == 200
 
