@@ -153,7 +153,8 @@ class PublishedReadOnly:
 
     def has_add_permission(self, request, obj=None):
         # An inline's obj is its parent: a published version gets no new rows either.
-        allowed = super().has_add_permission(request, obj) if obj is not None else super().has_add_permission(request)
+        inline = isinstance(self, admin.options.InlineModelAdmin)
+        allowed = super().has_add_permission(request, obj) if inline else super().has_add_permission(request)
         return allowed and not (obj and is_published(obj))
 
 
