@@ -131,6 +131,7 @@ def test_publish_from_the_editor(manager_client, draft, project):
     draft.refresh_from_db()
     assert draft.status == "published"
     assert AuditEntry.objects.filter(project=project, action="codebook.publish").exists()
+    assert manager_client.get(url("project-codebook")).context["newer"] == [draft]
 
 
 @pytest.mark.parametrize("query, status", [("from=x&to=ID", 400), ("to=ID", 400), ("from=ID&to=99999999999", 400),

@@ -65,4 +65,8 @@ def test_manager_drafts_renames_merges_fixes_a_clash_and_publishes(login, projec
     versions = page.locator(".cb-versions")
     expect(versions).to_contain_text("Source bias and framing v3")
     expect(versions.locator("tr", has_text="v3")).to_contain_text("published")
+    screenshots(page, "codebook-versions")
+    page.get_by_role("button", name="Show the changes").click()
+    expect(page.locator("h1")).to_have_text("Changes from v2 to v3")
+    expect(page.locator(".cb-diff")).to_contain_text("Label renamed: loaded_language:loaded_language → loaded_words")
     assert page.errors == []
