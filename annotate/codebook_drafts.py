@@ -75,7 +75,7 @@ def start_draft(*, project, user):
 
 
 @contextmanager
-def _editing(draft, revision, user, summary):
+def _editing(draft, revision, user, summary, action="codebook.edit"):
     """Lock the draft, refuse a published or stale one, then count the edit and record it in the audit log."""
     with transaction.atomic():
         current = Codebook.objects.select_for_update().get(pk=draft.pk)
@@ -86,8 +86,8 @@ def _editing(draft, revision, user, summary):
         yield current
         Codebook.objects.filter(pk=draft.pk).update(revision=F("revision") + 1)
         draft.revision = current.revision + 1
-        if current.made_for_id:
-            record(project=current.made_for, actor=user, action="codebook.edit", codebook=draft.pk,
+        if current.made_for_id and summary is not None:
+            record(project=current.made_for, actor=user, action=action, codebook=draft.pk,
                    summary=f"{current.name} v{current.version} draft: {summary()}")
 
 
@@ -219,7 +219,7 @@ def check_draft(draft):
 
 def publish(*, draft, revision, user):
     """Publish the draft as an immutable version; refuse while check_draft() finds problems."""
-    with _editing(draft, revision, user, lambda: "published"):
+    with _editing(draft, revision, user, None):
         problems = check_draft(draft)
         if problems:
             raise DraftError(f"{draft} cannot be published yet", problems)
@@ -234,7 +234,7 @@ def publish(*, draft, revision, user):
 @transaction.atomic
 def discard_draft(*, draft, revision, user):
     """Delete the open draft and everything in it."""
-    with _editing(draft, revision, user, lambda: "discarded"):
+    with _editing(draft, revision, user, lambda: "discarded", action="codebook.discard"):
         Layer.objects.filter(codebook=draft).delete()
         Codebook.objects.filter(pk=draft.pk).delete()
 

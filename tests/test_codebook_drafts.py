@@ -8,6 +8,7 @@ from annotate.codebook_drafts import (
     add_label,
     add_layer,
     check_draft,
+    discard_draft,
     export_data,
     import_draft,
     merge_labels,
@@ -259,3 +260,17 @@ def test_a_malformed_import_is_refused_not_crashed(project, manager, layer):
 def test_import_is_refused_while_a_draft_is_open(project, draft, codebook, manager):
     with pytest.raises(DraftError, match="already has a draft"):
         import_draft(project=project, user=manager, data=export_data(codebook))
+
+
+def test_discarding_the_draft_removes_it_and_a_new_one_can_start(project, draft, manager):
+    discard_draft(draft=draft, revision=1, user=manager)
+    assert not Codebook.objects.filter(status="draft").exists()
+    assert AuditEntry.objects.filter(project=project, action="codebook.discard").count() == 1
+    assert start_draft(project=project, user=manager).status == "draft"
+
+
+def test_publishing_writes_one_audit_entry(project, draft, manager):
+    clear_reserved_hotkeys(draft, manager)
+    publish(draft=draft, revision=draft.revision, user=manager)
+    assert list(AuditEntry.objects.filter(project=project).values_list("action", flat=True).order_by("pk")) == [
+        "codebook.draft", "codebook.edit", "codebook.edit", "codebook.publish"]
