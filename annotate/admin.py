@@ -136,13 +136,35 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["name", "country", "funding_note"]
 
 
-class LabelInline(admin.TabularInline):
+def is_published(obj):
+    """Return whether a codebook, layer or label row belongs to a published version."""
+    codebook = obj if isinstance(obj, Codebook) else obj.codebook if isinstance(obj, Layer) else obj.layer.codebook
+    return codebook.status == Codebook.Status.PUBLISHED
+
+
+class PublishedReadOnly:
+    """Show a published codebook version and its layers and labels read-only: published versions never change."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and is_published(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and is_published(obj))
+
+    def has_add_permission(self, request, obj=None):
+        # An inline's obj is its parent: a published version gets no new rows either.
+        inline = isinstance(self, admin.options.InlineModelAdmin)
+        allowed = super().has_add_permission(request, obj) if inline else super().has_add_permission(request)
+        return allowed and not (obj and is_published(obj))
+
+
+class LabelInline(PublishedReadOnly, admin.TabularInline):
     model = Label
     extra = 0
     fields = ["order", "key", "name", "color", "hotkey", "technique", "definition"]
 
 
-class LayerInline(admin.TabularInline):
+class LayerInline(PublishedReadOnly, admin.TabularInline):
     model = Layer
     extra = 0
     fields = ["order", "key", "name", "scope", "multiple"]
@@ -150,7 +172,7 @@ class LayerInline(admin.TabularInline):
 
 
 @admin.register(Codebook)
-class CodebookAdmin(admin.ModelAdmin):
+class CodebookAdmin(PublishedReadOnly, admin.ModelAdmin):
     list_display = ["name", "key", "version", "status", "created_at"]
     search_fields = ["name", "key"]
     # Drafts, origins and the project a draft is for belong to the codebook editor of the project settings.
@@ -160,7 +182,7 @@ class CodebookAdmin(admin.ModelAdmin):
 
 
 @admin.register(Layer)
-class LayerAdmin(admin.ModelAdmin):
+class LayerAdmin(PublishedReadOnly, admin.ModelAdmin):
     list_display = ["key", "name", "scope", "multiple", "codebook"]
     list_filter = ["codebook", "scope"]
     search_fields = ["key", "name"]
@@ -169,7 +191,7 @@ class LayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(PublishedReadOnly, admin.ModelAdmin):
     list_display = ["key", "name", "layer", "technique", "color", "hotkey"]
     list_filter = ["layer__codebook", "layer"]
     search_fields = ["key", "name", "definition", "technique"]

@@ -48,6 +48,19 @@ class OutsideWritePath(RuntimeError):
         super().__init__(f"{what} an Annotation outside annotate.tags: use its do_… functions")
 
 
+class PublishedCodebookError(RuntimeError):
+    """A row of a published codebook version was changed or deleted: published versions never change."""
+
+    def __init__(self, what):
+        super().__init__(f"{what} is part of a published codebook version, which cannot change: edit a draft instead")
+
+
+def refuse_if_published(row, published):
+    """Raise PublishedCodebookError if an existing row belongs to a published version (published: a queryset)."""
+    if not row._state.adding and published.filter(status=Codebook.Status.PUBLISHED).exists():
+        raise PublishedCodebookError(str(row))
+
+
 def require_write_path(what):
     """Raise OutsideWritePath unless called from inside annotate.tags.write_path()."""
     if not IN_WRITE_PATH.get():
@@ -115,6 +128,18 @@ class Codebook(models.Model):
     def __str__(self):
         return f"{self.name} v{self.version}"
 
+    def save(self, *args, **kwargs):
+        refuse_if_published(self, Codebook.objects.filter(pk=self.pk))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_published(self, Codebook.objects.filter(pk=self.pk))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
 
 class Layer(models.Model):
     """One dimension of the codebook, e.g. framing or loaded language."""
@@ -154,6 +179,14 @@ class Layer(models.Model):
     def __str__(self):
         return f"{self.name} ({self.scope})"
 
+    def save(self, *args, **kwargs):
+        refuse_if_published(self, Codebook.objects.filter(layers=self.pk))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_published(self, Codebook.objects.filter(layers=self.pk))
+        return super().delete(*args, **kwargs)
+
     def attribute_spec(self):
         """Return the declared attributes keyed by name."""
         return {spec["key"]: spec for spec in self.attributes}
@@ -185,6 +218,14 @@ class Label(models.Model):
 
     def __str__(self):
         return f"{self.layer.key}:{self.key}"
+
+    def save(self, *args, **kwargs):
+        refuse_if_published(self, Codebook.objects.filter(layers__labels=self.pk))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_published(self, Codebook.objects.filter(layers__labels=self.pk))
+        return super().delete(*args, **kwargs)
 
     @property
     def category(self) -> str | None:

@@ -55,6 +55,17 @@ SEMEVAL_2020 = (
     "Whataboutism,Straw_Men,Red_Herring",
 )
 
+# The frames of SemEval-2023 Task 3 subtask 2 (after the Media Frames Corpus) that framing labels map to,
+# and "Other" for a frame outside them.
+FRAMES = (
+    "Economic", "Capacity_and_resources", "Morality", "Fairness_and_equality",
+    "Legality_Constitutionality_and_jurisprudence", "Policy_prescription_and_evaluation", "Crime_and_punishment",
+    "Security_and_defense", "Health_and_safety", "Quality_of_life", "Cultural_identity", "Public_opinion",
+    "Political", "External_regulation_and_reputation", "Other",
+)
+# Every string a label's technique may take.
+LABEL_TECHNIQUES = (*SEMEVAL_2023, *FRAMES)
+
 
 def scheme_name(technique, scheme):
     """Return the name a SemEval-2023 technique string has in a scheme ("2020" or "2023"), or None."""
