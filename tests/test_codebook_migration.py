@@ -1,5 +1,9 @@
 """Moving a project to another codebook version: each operation, all or nothing, history, audit, agreement."""
 
+import csv
+import io
+import json
+
 import pytest
 
 from annotate.codebook_migration import MERGED, RENAMED, REMOVED, SPLIT, MoveError, plan_move
@@ -9,7 +13,7 @@ from annotate.gold import assert_gold_consistent
 from annotate.models import Annotation, AuditEntry, Codebook, Label, SegmentProgress
 from annotate.reviewing import review_annotations
 from annotate.tags import StaleVersion, do_edit_tag
-from tests.api_helpers import create_tag, link_across, make_span
+from tests.api_helpers import client_for, create_tag, link_across, make_span
 from tests.codebook_versions import next_version
 
 MERGE = {"framing": {"ethics": ["morality", "fairness_equality"]}}
@@ -317,3 +321,30 @@ def test_gold_stays_consistent_through_a_merge_of_accepted_tags(project, codeboo
     move(project, next_version(codebook, merges=MERGE), cast)
     assert_gold_consistent(project)
     assert Annotation.objects.filter(gold=True).get().label.key == "ethics"
+
+
+def _export(project, user, fmt):
+    response = client_for(user).get(f"/api/projects/{project.pk}/export/?format={fmt}")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode()
+
+
+def test_exports_say_which_version_each_tag_was_made_under(project, codebook, cast, sentences, tag):
+    carried = tag("ann1", "framing", "crime_punishment", sentences[0])
+    target = next_version(codebook, renames={"framing": {"crime_punishment": "crime"}})
+    move(project, target, cast)
+    project.refresh_from_db()
+    made_here = create_tag(project=project, document=sentences[1].document, segment=sentences[1],
+                           annotator=cast["ann2"], label=Label.objects.get(layer__codebook=target, key="crime"))
+    data = json.loads(_export(project, cast["manager"], "json"))
+    found = {a["id"]: a for d in data["documents"] for s in d["segments"] for a in s["annotations"]}
+    key = codebook.key
+    assert (found[carried.pk]["codebook_version"], found[carried.pk]["made_under"]) == (f"{key} v3", f"{key} v2")
+    assert (found[made_here.pk]["codebook_version"], found[made_here.pk]["made_under"]) == (f"{key} v3", f"{key} v3")
+    lines = [json.loads(line) for line in _export(project, cast["manager"], "jsonl").splitlines()]
+    assert {a["made_under"] for line in lines for a in line.get("annotations", [])} == {f"{key} v2", f"{key} v3"}
+    rows = {int(row["annotation_id"]): row for row in csv.DictReader(io.StringIO(_export(project, cast["manager"],
+                                                                                        "csv")))}
+    assert (rows[carried.pk]["codebook_version"], rows[carried.pk]["made_under"]) == (f"{key} v3", f"{key} v2")
+    report = _export(project, cast["manager"], "md")
+    assert f"Labels of codebook {codebook.name} v3; 1 of these tags were made under an earlier version" in report
