@@ -49,8 +49,10 @@ def _number(value):
 
 
 def _codebook_page(project):
-    """Return the project's codebook page, or its document list where that page is not installed."""
+    """Return the project's codebook settings page, or its document list where that page is not installed."""
     try:
-        return reverse("project-codebook", args=[project.slug])
+        page = reverse("project-codebook", args=[project.slug])
     except NoReverseMatch:
-        return reverse("document-list", args=[project.slug])
+        page = ""
+    # The API router names its codebook action "project-codebook" as well: only the settings page will do.
+    return page if "/settings/" in page else reverse("document-list", args=[project.slug])
