@@ -68,6 +68,16 @@ class Plan:
         return sum(move.tags for move in self.moves)
 
     @property
+    def changes(self):
+        """Return the moves that change a label or carry tags."""
+        return [move for move in self.moves if move.kind != KEPT or move.tags]
+
+    @property
+    def unchanged(self):
+        """Return the kept labels without tags."""
+        return [move for move in self.moves if move.kind == KEPT and not move.tags]
+
+    @property
     def choices_needed(self):
         return [move for move in self.moves if move.needs_choice]
 
@@ -252,12 +262,13 @@ def merge_impact(plan, user):
         if now is None or then is None:
             continue
         figure = "alpha" if "alpha" in now else "token_alpha"
-        merged_into = {move.targets[0].key for move in plan.moves
-                       if move.kind == MERGED and move.label.layer.key == old_key}
+        merges = [move for move in plan.moves if move.kind == MERGED and move.label.layer.key == old_key]
+        merged_from, merged_into = {move.label.key for move in merges}, {move.targets[0].key for move in merges}
         impact.append({
             "layer": new_key, "name": then["name"], "figure": figure, "before": now[figure], "after": then[figure],
             "f1_before": now.get("f1"), "f1_after": then.get("f1"),
-            "labels_before": [(label["key"], label.get(figure)) for label in now["labels"]],
+            "labels_before": [(label["key"], label.get(figure)) for label in now["labels"]
+                              if label["key"] in merged_from],
             "labels_after": [(label["key"], label.get(figure)) for label in then["labels"]
                              if label["key"] in merged_into],
         })

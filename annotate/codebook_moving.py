@@ -8,7 +8,15 @@ from simple_history.utils import bulk_update_with_history
 
 from annotate import audit
 from annotate.codebook_migration import (
-    KINDS, MERGED, REMOVED, SPLIT, MoveError, collapse, landing_map, plan_move, reason_for,
+    KINDS,
+    MERGED,
+    REMOVED,
+    SPLIT,
+    MoveError,
+    collapse,
+    landing_map,
+    plan_move,
+    reason_for,
 )
 from annotate.models import Annotation, Project
 from annotate.tags import erase, release, withdraw_from_gold, write_path

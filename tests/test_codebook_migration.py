@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from annotate.codebook_migration import MERGED, RENAMED, REMOVED, SPLIT, MoveError, plan_move
+from annotate.codebook_migration import MERGED, REMOVED, SPLIT, MoveError, plan_move
 from annotate.codebook_moving import do_move_codebook
 from annotate.dashboard import agreement_figures, fetch_rows
 from annotate.gold import assert_gold_consistent
@@ -193,7 +193,8 @@ def test_a_removed_label_moves_its_tags_to_a_chosen_label(project, codebook, cas
     counts = move(project, target, cast, {legality.pk: str(policy.pk)})
     assert fresh(moved).label == policy and counts["moved"] == 1
     history = fresh(moved).history.order_by("-history_id").first()
-    assert history.history_change_reason == "codebook source-bias-framing v2 -> v3: removed 'legality': moved to 'policy'"
+    assert history.history_change_reason == (
+        "codebook source-bias-framing v2 -> v3: removed 'legality': moved to 'policy'")
 
 
 def test_a_removed_label_cannot_move_to_another_layer(project, codebook, cast, sentences, tag):

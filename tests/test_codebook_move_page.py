@@ -59,7 +59,8 @@ def test_the_plan_shows_each_label_its_change_and_the_merge_impact(client, proje
     response = client_as(client, cast["manager"]).get(url(project, target))
     page = response.content.decode()
     assert response.status_code == 200
-    assert 'data-label="morality" data-kind="merged"' in page and 'data-label="legality" data-kind="removed"' in page
+    assert 'data-layer="framing" data-label="morality" data-kind="merged"' in page
+    assert 'data-label="legality" data-kind="removed"' in page
     assert 'id="move-impact"' in page and 'data-layer="framing"' in page
     legality = Label.objects.get(layer__codebook=codebook, layer__key="framing", key="legality")
     assert f'name="label-{legality.pk}" required' in page
