@@ -2,9 +2,8 @@
 
 from collections import Counter
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from annotate import audit
 from annotate.codebook_migration import (
@@ -21,8 +20,8 @@ from annotate.codebook_migration import (
 from annotate.models import Annotation, Project
 from annotate.tags import erase, release, withdraw_from_gold, write_path
 
-MOVED_FIELDS = ["label", "made_under", "version", "status", "reviewer", "reviewed_at", "review_note",
-                "relation_content", "relation_source", "relation_cue", "modified_at"]
+REVIEW_AND_ENDS = ["status", "reviewer", "reviewed_at", "review_note", "relation_content", "relation_source",
+                   "relation_cue"]
 BATCH = 1000
 
 
@@ -48,7 +47,8 @@ def do_move_codebook(*, project, target, choices, user, expected_codebook):
                     .select_for_update(of=("self",)))
         dropped, repointed = collapse([_place(tag) for tag in tags], landing)
         survivors = _relabel(tags, plan, landing, moves, dropped, repointed, pending, counts)
-        bulk_update_with_history(survivors, Annotation, MOVED_FIELDS, batch_size=BATCH, default_user=user)
+        _write(project, plan, landing, [tag for tag in survivors if tag.pk in pending or tag.pk in repointed])
+        Annotation.history.bulk_history_create(survivors, batch_size=BATCH, update=True, default_user=user)
         _collapse_duplicates(tags, dropped, user, plan)
         counts["collapsed"] = len(dropped)
         project.codebook = target
@@ -135,6 +135,21 @@ def _relabel(tags, plan, landing, moves, dropped, repointed, pending, counts):
     for kind in KINDS:
         counts.setdefault(kind if kind != REMOVED else "moved", 0)
     return survivors
+
+
+def _write(project, plan, landing, changed):
+    """Write the move: one UPDATE per label (new label, next version), then the few tags reopened or repointed.
+
+    Per-label updates rather than bulk_update, whose CASE over every row took most of a minute for 10,000 tags.
+    """
+    now = timezone.now()
+    tags = Annotation.objects.filter(project=project)
+    tags.filter(made_under__isnull=True).update(made_under=plan.source)
+    for old, new in landing.items():
+        if new is not None:
+            tags.filter(label_id=old).update(label_id=new, version=F("version") + 1, modified_at=now)
+    if changed:
+        Annotation.objects.bulk_update(changed, REVIEW_AND_ENDS, batch_size=BATCH)
 
 
 def _collapse_duplicates(tags, dropped, user, plan):
