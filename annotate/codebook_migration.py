@@ -239,7 +239,7 @@ def collapse(tags, landing):
             key = (tag["annotator_id"], tag["gold"], tag["document_id"], tag["segment_id"], tag["start"], tag["end"],
                    points, landing[tag["label_id"]])
             kept = seen.setdefault(key, tag)
-            if kept is not tag and kept["label_id"] != tag["label_id"] or kept is not tag and relations:
+            if kept is not tag and (relations or kept["label_id"] != tag["label_id"]):
                 dropped[tag["id"]] = kept["id"]
     return dropped, {pk: ends for pk, ends in repointed.items() if pk not in dropped}
 
@@ -283,7 +283,7 @@ def relabelled_rows(plan, rows):
     """Return the dashboard's rows as they would be after the move (default choices), without writing."""
     landing = landing_map(plan, {}, strict=False)
     old = {move.label.pk: move.label for move in plan.moves}
-    new = {target.pk: target for move in plan.moves for target in move.targets + move.options}
+    new = {}
     by_key = {(label.layer.key, label.key): pk for pk, label in old.items()}
     layers = {layer.pk: {"key": layer.key, "name": layer.name, "scope": layer.scope, "attributes": layer.attributes,
                          "labels": []}

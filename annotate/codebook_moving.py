@@ -117,6 +117,8 @@ def _relabel(tags, plan, landing, moves, dropped, repointed, pending, counts):
     for tag in tags:
         if tag.pk in dropped:
             continue
+        if tag.label_id not in moves:
+            raise MoveError(f"annotation {tag.pk} is on label {tag.label_id}, which is not in {plan.source}")
         move = moves[tag.label_id]
         new = labels[landing[tag.label_id]]
         tag._change_reason = reason_for(move, plan.source, plan.target, new)

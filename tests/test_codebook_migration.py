@@ -349,3 +349,27 @@ def test_exports_say_which_version_each_tag_was_made_under(project, codebook, ca
     assert (rows[carried.pk]["codebook_version"], rows[carried.pk]["made_under"]) == (f"{key} v3", f"{key} v2")
     report = _export(project, cast["manager"], "md")
     assert f"Labels of codebook {codebook.name} v3; 1 of these tags were made under an earlier version" in report
+
+
+def test_an_api_edit_at_the_old_version_after_the_move_is_a_conflict(project, codebook, cast, sentences, tag):
+    crime = tag("ann1", "framing", "crime_punishment", sentences[0])
+    move(project, next_version(codebook, renames={"framing": {"crime_punishment": "crime"}}), cast)
+    response = client_for(cast["ann1"]).patch(f"/api/annotations/{crime.pk}/", {"note": "late"}, format="json",
+                                              HTTP_IF_MATCH=f'"{crime.pk}.{crime.version}"')
+    assert response.status_code == 412 and fresh(crime).note == ""
+
+
+def test_a_span_merge_shows_token_alpha_before_and_after(project, codebook, document, cast, label):
+    for who, key in (("ann1", "name_calling"), ("ann2", "doubt_reputation")):
+        make_span(project, document, cast[who], label, "lifeline", key=key)
+    segment = document.segments.get(text__startswith="In 2020, when U.S.")
+    for who in ("ann1", "ann2"):
+        SegmentProgress.objects.create(segment=segment, annotator=cast[who])
+    target = next_version(codebook, merges={"loaded_language": {"attack": ["name_calling", "doubt_reputation"]}})
+    plan = plan_move(project=project, target=target, user=cast["manager"])
+    impact = next(layer for layer in plan.impact if layer["layer"] == "loaded_language")
+    assert impact["figure"] == "token_alpha" and impact["f1_after"] == 1.0 and impact["f1_before"] == 0.0
+    move(project, target, cast)
+    project.refresh_from_db()
+    after = agreement_figures(fetch_rows(project, cast["manager"]))["span_layers"]
+    assert next(layer for layer in after if layer["key"] == "loaded_language")["f1"] == impact["f1_after"]
