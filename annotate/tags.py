@@ -160,18 +160,24 @@ def do_delete_tag(*, annotation, user, expected_version):
     _refuse_gold(annotation, "deleted")
     with write_path():
         take_version(annotation.pk, expected_version)
+        release(annotation, user=user, reason="deleted")
+
+
+def release(annotation, *, user, reason):
+    """Delete a tag with the annotator's relations that use it and its place in gold, whatever its version."""
+    with write_path():
         for relation in _relations_using(annotation):
-            reason = f"its span, annotation {annotation.pk}, was deleted"
+            why = f"its span, annotation {annotation.pk}, was deleted"
             if relation.relation_cue_id == annotation.pk and annotation.pk not in (
                 relation.relation_content_id, relation.relation_source_id
             ):
                 relation.relation_cue = None
-                _touch(relation, user=user, reason=reason)
+                _touch(relation, user=user, reason=why)
             else:
                 withdraw_from_gold(relation, user=user, cascade=True)
-                erase(relation, user=user, reason=reason)
+                erase(relation, user=user, reason=why)
         withdraw_from_gold(annotation, user=user, cascade=True)
-        erase(annotation, user=user, reason="deleted")
+        erase(annotation, user=user, reason=reason)
 
 
 def do_import_tag(*, annotation, user, provenance=(), created_at=None, modified_at=None, reason="imported"):

@@ -31,6 +31,7 @@ COLUMNS = [
     "layer", "scope", "label", "technique", "start", "end", "doc_start", "doc_end", "quote",
     "attributes", "note", "annotator", "status", "reviewer", "reviewed_at", "review_note", "gold",
     "provenance", "relation_content", "relation_source", "relation_cue", "annotation_id", "version",
+    "codebook_version", "made_under",
 ]  # fmt: skip
 
 
@@ -105,4 +106,5 @@ def _fields(a: ExportAnnotation) -> list:
         a["annotator"], a["status"], a["reviewer"], a["reviewed_at"], a["review_note"],
         "true" if a["gold"] else "false", " ".join(map(str, a["provenance"])),
         relation.get("content"), relation.get("source"), relation.get("cue"), a["id"], a["version"],
+        a.get("codebook_version", ""), a.get("made_under", ""),
     ]  # fmt: skip

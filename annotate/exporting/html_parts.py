@@ -179,7 +179,8 @@ def key_section(article: Article, legend: Legend) -> str:
     markers = ('<p><sup class="lkm">1▸</sup> ends the content of link 1, <sup class="lkm lks">▸1</sup> its source, '
                '<sup class="lkm lkq">1</sup> its cue; the numbers in the side notes say who said what.</p>')
     body = f"<dl>{''.join(rows)}</dl>" if rows else "<p>No tags.</p>"
-    return f'<section class="key">\n<h2>Key</h2>\n{body}\n{markers}\n</section>\n'
+    version = f'<p class="muted">{escape(legend.provenance_note(article.shown()))}</p>'
+    return f'<section class="key">\n<h2>Key</h2>\n{version}\n{body}\n{markers}\n</section>\n'
 
 
 def colophon(article: Article, meta: dict) -> str:

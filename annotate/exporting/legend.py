@@ -14,6 +14,7 @@ class Legend:
 
     def __init__(self, codebook: ExportCodebook) -> None:
         self.layers = codebook["layers"]
+        self.version = f"{codebook.get('name', codebook.get('key', ''))} v{codebook.get('version', '')}"
         self._layers = {layer["key"]: i for i, layer in enumerate(self.layers)}
         self._labels = {
             (layer["key"], label["key"]): j for layer in self.layers for j, label in enumerate(layer["labels"])
@@ -22,6 +23,12 @@ class Legend:
             layer["key"]: {spec["key"]: spec.get("name") or spec["key"] for spec in layer.get("attributes", [])}
             for layer in self.layers
         }
+
+    def provenance_note(self, tags) -> str:
+        """Return which codebook version the labels are from, and how many tags were made under an earlier one."""
+        earlier = sum(1 for a in tags if a.get("made_under", a.get("codebook_version")) != a.get("codebook_version"))
+        moved = f"; {earlier} of these tags were made under an earlier version and carried over" if earlier else ""
+        return f"Labels of codebook {self.version}{moved}."
 
     def index(self, layer: str, label: str) -> tuple[int | None, int | None]:
         """Return the positions of a layer and of a label in the codebook, None if absent."""

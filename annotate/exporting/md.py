@@ -256,12 +256,12 @@ def _link_text(link: Link, legend: Legend) -> str:
 
 def _key(article: Article, legend: Legend) -> str:
     used = Counter((a["layer"], a["label"]) for a in article.shown())
-    lines = ["## Key\n\n"]
+    lines = ["## Key\n\n", f"{escape(legend.provenance_note(article.shown()))}\n\n"]
     for layer in legend.layers:
         labels = [f"{escape(label['name'])} {used[layer['key'], label['key']]}" for label in layer["labels"]
                   if (layer["key"], label["key"]) in used]
         if labels:
             lines.append(f"- **{escape(layer['name'])}** ({escape(layer['scope'])}): {', '.join(labels)}\n")
-    if len(lines) == 1:
+    if len(lines) == 2:
         lines.append("No tags.\n")
     return "".join(lines) + "\n"

@@ -67,6 +67,8 @@ class ExportAnnotation(TypedDict):
     relation: ExportRelation | None  # set for relation scope only
     import_source: str  # for a tag imported from another dataset or tool, where from ("semeval-2020"); else ""
     import_file: str  # and the file it was read from
+    codebook_version: str  # the codebook version of the tag's label, "<key> v<N>"
+    made_under: str  # the version the tag was made under: codebook_version, or an earlier one the project moved from
 
 
 class ExportComment(TypedDict):

@@ -36,7 +36,8 @@ ANNOTATION_FIELDS = (
     "label__technique", "label__layer__key", "label__layer__scope", "start", "end", "quote", "attributes_text",
     "note", "annotator__username", "status", "reviewer__username", "reviewed_text", "review_note", "gold",
     "edited", "version", "created_text", "modified_text", "relation_content_id", "relation_source_id",
-    "relation_cue_id", "import_source", "import_file",
+    "relation_cue_id", "import_source", "import_file", "label__layer__codebook__key",
+    "label__layer__codebook__version", "made_under__key", "made_under__version",
 )
 SEGMENT_FIELDS = ("id", "document_id", "index", "kind", "paragraph", "start", "end", "text")
 CHUNK = 2000
@@ -94,7 +95,9 @@ def annotation_record(row, provenance):
     """Return the export record of one annotation row."""
     (pk, _document_id, segment_id, segment_index, segment_start, label, label_name, technique, layer, scope,
      start, end, quote, attributes, note, annotator, status, reviewer, reviewed_at, review_note, gold, edited,
-     version, created, modified, content, source, cue, import_source, import_file) = row
+     version, created, modified, content, source, cue, import_source, import_file, codebook_key, codebook_version,
+     origin_key, origin_version) = row
+    now = f"{codebook_key} v{codebook_version}"
     spans = start is not None and segment_start is not None
     return {
         "id": pk, "layer": layer, "scope": scope, "label": label, "label_name": label_name,
@@ -107,7 +110,8 @@ def annotation_record(row, provenance):
         "modified": _iso_text(modified),
         "version": version,
         "relation": {"content": content, "source": source, "cue": cue} if scope == Layer.Scope.RELATION else None,
-        "import_source": import_source, "import_file": import_file,
+        "import_source": import_source, "import_file": import_file, "codebook_version": now,
+        "made_under": f"{origin_key} v{origin_version}" if origin_key is not None else now,
     }
 
 
