@@ -54,7 +54,7 @@ def editor(request, slug, *, error=None, status=200):
     project = managed(request, slug)
     draft = drafts.open_draft(project)
     if draft is None:
-        return redirect("project-codebook", slug=slug)
+        return redirect("codebook-versions", slug=slug)
     layers = list(draft.layers.prefetch_related("labels"))
     for layer in layers:
         layer.attributes_json = json.dumps(layer.attributes, indent=1, ensure_ascii=False)
@@ -80,7 +80,7 @@ def edit(request, slug, action):
     except drafts.DraftError as error:
         return editor(request, slug, error=str(error), status=409 if isinstance(error, drafts.StaleDraft) else 400)
     messages.success(request, done)
-    return redirect("project-codebook" if action in ("publish", "discard") else "project-codebook-draft", slug=slug)
+    return redirect("codebook-versions" if action in ("publish", "discard") else "project-codebook-draft", slug=slug)
 
 
 @login_required
@@ -120,7 +120,7 @@ def import_json(request, slug):
         drafts.import_draft(project=project, user=request.user, data=read_json(upload.read(), "file"))
     except drafts.DraftError as error:
         messages.error(request, f"Nothing imported: {error}")
-        return redirect("project-codebook", slug=slug)
+        return redirect("codebook-versions", slug=slug)
     return redirect("project-codebook-draft", slug=slug)
 
 

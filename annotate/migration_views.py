@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from annotate.access import managed
 from annotate.codebook_migration import MoveError, plan_move
@@ -49,10 +49,5 @@ def _number(value):
 
 
 def _codebook_page(project):
-    """Return the project's codebook settings page, or its document list where that page is not installed."""
-    try:
-        page = reverse("project-codebook", args=[project.slug])
-    except NoReverseMatch:
-        page = ""
-    # The API router names its codebook action "project-codebook" as well: only the settings page will do.
-    return page if "/settings/" in page else reverse("document-list", args=[project.slug])
+    """Return the project's codebook versions page."""
+    return reverse("codebook-versions", args=[project.slug])

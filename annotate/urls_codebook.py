@@ -6,7 +6,7 @@ from annotate import codebook_views
 
 BASE = "projects/<slug:slug>/settings/codebook/"
 urlpatterns = [
-    path(BASE, codebook_views.codebook_page, name="project-codebook"),
+    path(BASE, codebook_views.codebook_page, name="codebook-versions"),
     path(f"{BASE}start/", codebook_views.start, name="project-codebook-start"),
     path(f"{BASE}draft/", codebook_views.editor, name="project-codebook-draft"),
     path(f"{BASE}draft/<slug:action>/", codebook_views.edit, name="project-codebook-edit"),

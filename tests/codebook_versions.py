@@ -1,7 +1,7 @@
 """Build the next published version of a codebook, as publishing a draft does: labels carry their origins."""
 
 from annotate.codebooks import export_codebook, load_codebook
-from annotate.models import Codebook, Label
+from annotate.models import Codebook, Label, Layer
 
 
 def next_version(source, *, version=None, renames=None, merges=None, splits=None, removed=None, drop_layers=(),
@@ -40,14 +40,14 @@ def next_version(source, *, version=None, renames=None, merges=None, splits=None
         layers.append(layer)
     data["layers"] = layers
     target, _ = load_codebook(data)
-    target.based_on, target.status = source, status
-    target.save()
+    # A published version refuses save(): the links a draft would have carried are written as rows.
+    Codebook.objects.filter(pk=target.pk).update(based_on=source, status=status)
+    target.refresh_from_db()
     old_labels = {(label.layer.key, label.key): label
                   for label in Label.objects.filter(layer__codebook=source).select_related("layer")}
     old_layers = {layer.key: layer for layer in source.layers.all()}
     for layer in target.layers.all():
-        layer.origin = old_layers.get(layer.key)
-        layer.save()
+        Layer.objects.filter(pk=layer.pk).update(origin=old_layers.get(layer.key))
     for label in Label.objects.filter(layer__codebook=target).select_related("layer"):
         label.origins.set([old_labels[label.layer.key, old] for old in origins[label.layer.key, label.key]])
     return target

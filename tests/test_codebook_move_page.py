@@ -114,7 +114,7 @@ def test_confirming_moves_the_project_and_reports_the_counts(client, project, co
     response = client_as(client, cast["manager"]).post(
         url(project, target), {"expected_codebook": codebook.pk, f"label-{legality.pk}": "delete"}, follow=True)
     page = response.content.decode()
-    assert response.redirect_chain == [(reverse("document-list", args=[project.slug]), 302)]
+    assert response.redirect_chain == [(reverse("codebook-versions", args=[project.slug]), 302)]
     assert f"now uses {target}" in page and "2 merged" in page and "1 deleted" in page
     project.refresh_from_db()
     assert project.codebook == target

@@ -35,7 +35,7 @@ def draft_label(draft, layer_key, key):
 @pytest.mark.parametrize("user, status", [("outsider", 404), ("ann1", 403), ("reviewer", 403), ("manager", 200)])
 def test_only_managers_open_the_codebook_pages(client, cast, draft, user, status):
     client.force_login(cast[user])
-    for page in (url("project-codebook"), url("project-codebook-draft"),
+    for page in (url("codebook-versions"), url("project-codebook-draft"),
                  url("project-codebook-diff") + f"?from={draft.based_on_id}&to={draft.pk}"):
         assert client.get(page).status_code == status
     # A manager's publish is refused for the draft's problems; the others never reach the draft.
@@ -51,7 +51,7 @@ def test_an_annotator_cannot_edit_the_draft(client, cast, draft):
 
 
 def test_the_versions_page_lists_versions_with_diff_and_export_links(manager_client, codebook, project):
-    page = manager_client.get(url("project-codebook")).content.decode()
+    page = manager_client.get(url("codebook-versions")).content.decode()
     assert "This project uses <b>Source bias and framing v2</b>" in page
     assert url("project-codebook-export", codebook.pk) in page and "Start a draft" in page
 
@@ -61,7 +61,7 @@ def test_another_projects_draft_is_not_listed_nor_exported(manager_client, codeb
 
     other = Project.objects.create(slug="other", name="Other", codebook=codebook)
     theirs = start_draft(project=other, user=cast["outsider"])
-    assert f"v{theirs.version}" not in manager_client.get(url("project-codebook")).content.decode()
+    assert f"v{theirs.version}" not in manager_client.get(url("codebook-versions")).content.decode()
     assert manager_client.get(url("project-codebook-export", theirs.pk)).status_code == 404
     diff = url("project-codebook-diff") + f"?from={codebook.pk}&to={theirs.pk}"
     assert manager_client.get(diff).status_code == 404
@@ -127,11 +127,11 @@ def test_publish_from_the_editor(manager_client, draft, project):
         manager_client.post(url("project-codebook-edit", "label"), edit)
         revision += 1
     response = manager_client.post(url("project-codebook-edit", "publish"), {"revision": revision})
-    assert response.status_code == 302 and response["Location"] == url("project-codebook")
+    assert response.status_code == 302 and response["Location"] == url("codebook-versions")
     draft.refresh_from_db()
     assert draft.status == "published"
     assert AuditEntry.objects.filter(project=project, action="codebook.publish").exists()
-    assert manager_client.get(url("project-codebook")).context["newer"] == [draft]
+    assert manager_client.get(url("codebook-versions")).context["newer"] == [draft]
 
 
 @pytest.mark.parametrize("query, status", [("from=x&to=ID", 400), ("to=ID", 400), ("from=ID&to=99999999999", 400),

@@ -38,7 +38,7 @@ def test_a_manager_moves_the_project_with_a_rename_and_a_merge(login, cast, proj
     assert float(after) > float(now)
     screenshots(page, "codebook-move", full_page=True)
     page.click("#move-confirm")
-    page.wait_for_url(f"**/projects/{project.slug}/")
+    page.wait_for_url(f"**/projects/{project.slug}/settings/codebook/")
     expect(page.locator(".messages")).to_contain_text(f"now uses {target}")
     expect(page.locator(".messages")).to_contain_text("2 merged")
 
