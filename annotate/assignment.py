@@ -74,6 +74,30 @@ def with_assigned_counts(documents, project, user):
     return documents.annotate(assigned_count=count(counted), assigned_done=count(counted.filter(Exists(done))))
 
 
+def assigned_progress(project, progress):
+    """Return the SegmentProgress rows (from progress) on sentences assigned to their annotator."""
+    if is_open(project):
+        return progress
+    whole = Assignment.objects.filter(document=OuterRef("segment__document"), segment__isnull=True,
+                                      annotator=OuterRef("annotator"))
+    single = Assignment.objects.filter(segment=OuterRef("segment"), annotator=OuterRef("annotator"))
+    return progress.filter(Exists(whole) | Exists(single))
+
+
+def assigned_counts(project, sizes):
+    """Return {(document id, username): sentences assigned}, from sizes {document id: sentences}; None if open."""
+    if is_open(project):
+        return None
+    counts, whole = defaultdict(int), set()
+    rows = Assignment.objects.filter(project=project, document__in=sizes).values_list(
+        "document_id", "annotator__username", "segment_id")
+    for document, name, segment in rows:
+        if segment is None:
+            whole.add((document, name))
+        counts[document, name] += 1
+    return {key: sizes[key[0]] if key in whole else n for key, n in counts.items()}
+
+
 def assigned_by_annotator(project, segments_of):
     """Return {username: ids of the sentences assigned to them}, or None in an open project.
 

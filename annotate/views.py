@@ -14,7 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
-from annotate.assignment import assigned_segments, queue_figures, with_assigned_counts
+from annotate.assignment import (
+    assigned_counts,
+    assigned_progress,
+    assigned_segments,
+    queue_figures,
+    with_assigned_counts,
+)
 from annotate.codebooks import label_groups
 from annotate.exporting import FORMATS
 from annotate.importing import ArticleImportError, check_size, import_article
@@ -50,18 +56,20 @@ def render_guidelines(text):
 
 
 def team_progress(user, project, documents):
-    """Attach to each document the sentences done per annotator; return the annotators' names."""
+    """Attach to each document the sentences done and assigned per annotator; return the annotators' names."""
     counts = (
-        SegmentProgress.objects.visible_to(user)
-        .filter(segment__document__project=project)
+        assigned_progress(project, SegmentProgress.objects.visible_to(user).filter(segment__document__project=project))
         .values_list("segment__document", "annotator__username")
         .annotate(n=Count("pk"))
     )
     done = {(doc, name): n for doc, name, n in counts}
+    assigned = assigned_counts(project, {document.pk: document.segment_count for document in documents})
     annotators = project.memberships.filter(role=Membership.Role.ANNOTATOR).values_list("user__username", flat=True)
-    names = sorted(set(annotators) | {name for _, name in done})
+    names = sorted(set(annotators) | {name for _, name in done} | {name for _, name in assigned or ()})
     for document in documents:
-        document.team = [(name, done.get((document.pk, name), 0)) for name in names]
+        document.team = [(name, done.get((document.pk, name), 0),
+                          document.segment_count if assigned is None else assigned.get((document.pk, name), 0))
+                         for name in names]
     return names
 
 

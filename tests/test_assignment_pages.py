@@ -132,7 +132,7 @@ def test_the_queue_counts_assigned_sentences_and_their_progress(client, project,
     SegmentProgress.objects.create(segment=docs[1].segments.get(index=0), annotator=cast["ann1"])
     page = as_user(client, cast["ann1"]).get(url("document-list", project)).content.decode()
     assert "1 of 5 assigned sentences done, 4 left." in page
-    assert 'aria-valuetext="1 of 3 sentences done"' in page and 'aria-valuetext="0 of 0 sentences done"' in page
+    assert 'aria-valuetext="1 of 3 sentences done"' in page and page.count("not assigned to you") == 1
     page = as_user(client, cast["ann2"]).get(url("document-list", project)).content.decode()
     assert "0 of 0 assigned sentences done" in page and "Nothing is assigned to you yet." in page
 
@@ -207,3 +207,16 @@ def test_an_unassigned_annotators_cell_is_missing_not_no_tag(project, cast, labe
     set_strategy(project=project, assigning="round_robin", by=cast["manager"])
     assert s1.pk not in fetch_rows(project, cast["reviewer"]).finished["ann2"]
     assert framing(project, cast)["disagreement_segment_ids"] == []
+
+
+def test_reviewers_see_each_annotators_progress_on_their_assigned_sentences(client, project, cast, docs):
+    set_strategy(project=project, assigning="round_robin", by=cast["manager"])
+    assign_documents(project=project, documents=[docs[0]], annotators=[cast["ann1"]], by=cast["manager"])
+    Assignment.objects.create(project=project, document=docs[2], segment=docs[2].segments.get(index=1),
+                              annotator=cast["ann1"])
+    SegmentProgress.objects.create(segment=docs[0].segments.get(index=0), annotator=cast["ann1"])
+    SegmentProgress.objects.create(segment=docs[2].segments.get(index=0), annotator=cast["ann1"])
+    page = as_user(client, cast["reviewer"]).get(url("document-list", project)).content.decode()
+    done_by_ann1 = [part.split('"')[0] for part in page.split('aria-label="Sentences done by ann1" '
+                                                             'aria-valuetext="')[1:]]
+    assert done_by_ann1 == ["1 of 3 sentences done", "0 of 0 sentences done", "0 of 1 sentences done"]
