@@ -132,7 +132,7 @@ def project_next(request, slug):
     skip = request.GET.get("after", "")
     segment = assignment.next_sentence(project, request.user, skip_document=int(skip) if skip.isdigit() else None)
     if segment is None and request.method == "POST" and project.assigning == Project.Assigning.NEXT_FREE:
-        given = assignment.next_sentences(project=project, annotator=request.user)
+        given = assignment.next_sentences(project=project, annotator=request.user, count=assignment.ASK_FOR)
         segment = given[0] if given else None
     if segment is None:
         messages.info(request, "Nothing left: every sentence assigned to you is done.")

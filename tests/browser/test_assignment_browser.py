@@ -71,3 +71,24 @@ def test_an_annotator_follows_the_round_robin_assignment_with_next_sentence_and_
 
     page.goto(f"/projects/{project.slug}/")
     expect(page.locator("#queue-count")).to_have_text("3 of 5 assigned sentences done, 2 left.")
+
+
+def test_in_next_free_the_button_asks_for_work_and_n_asks_for_more(login, cast, project, three, monkeypatch):
+    monkeypatch.setattr("annotate.assignment.ASK_FOR", 3)
+    a, b, c = three
+    project.assigning = "next_free"
+    project.save()
+    page = login("ann2")
+    page.goto(f"/projects/{project.slug}/")
+    expect(page.locator("#queue-count")).to_have_text("0 of 0 assigned sentences done, 0 left.")
+    page.click("text=Next sentence")
+    page.wait_for_url(f"**/documents/{a.pk}/#s1")
+    assert Assignment.objects.filter(annotator=cast["ann2"]).count() == 3
+    for _ in range(3):
+        page.keyboard.press("Enter")
+    wait_saved(page)
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/documents/{b.pk}/#s1")
+    expect(page.locator(".seg.focus .seg-text")).to_have_text("B 0.")
+    assert Assignment.objects.filter(annotator=cast["ann2"]).count() == 6  # asked again: B 0, B 1, C 0
+    assert page.errors == []
