@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from annotate.assignment import assign_documents, set_strategy
+from annotate.assignment import assign_documents, auto_assign, set_strategy
 from annotate.dashboard import agreement_figures, fetch_rows, progress_figures
 from annotate.models import Assignment, AuditEntry, Project, SegmentProgress
 from tests.api_helpers import create_tag
-from tests.test_dashboard import make_document
+from tests.test_dashboard import DASHBOARD_QUERIES, make_document
 
 PAGE = "project-assignment"
 POSTS = ["project-assignment-strategy", "project-assignment-auto", "project-assignment-assign",
@@ -220,3 +220,40 @@ def test_reviewers_see_each_annotators_progress_on_their_assigned_sentences(clie
     done_by_ann1 = [part.split('"')[0] for part in page.split('aria-label="Sentences done by ann1" '
                                                              'aria-valuetext="')[1:]]
     assert done_by_ann1 == ["1 of 3 sentences done", "0 of 0 sentences done", "0 of 1 sentences done"]
+
+
+def test_the_dashboard_says_progress_counts_assigned_sentences(client, project, cast, docs):
+    as_user(client, cast["reviewer"])
+    assert "Assigned sentences marked done" not in client.get(url("dashboard", project)).content.decode()
+    set_strategy(project=project, assigning="balanced", by=cast["manager"])
+    assert "Assigned sentences marked done" in client.get(url("dashboard", project)).content.decode()
+
+
+@pytest.mark.parametrize("extra", [1, 3])
+def test_the_dashboard_reads_one_more_query_for_the_assignment_whatever_its_size(
+        client, project, cast, extra, django_assert_num_queries):
+    documents = [make_document(project, [f"Doc {n} sentence {i}." for i in range(3)], title=f"D{n}")[0]
+                 for n in range(extra)]
+    set_strategy(project=project, assigning="round_robin", by=cast["manager"])
+    auto_assign(project=project, by=cast["manager"])
+    for document in documents:
+        Assignment.objects.create(project=project, document=document, segment=document.segments.first(),
+                                  annotator=cast["reviewer"])
+    as_user(client, cast["reviewer"])
+    with django_assert_num_queries(DASHBOARD_QUERIES + 1):
+        assert client.get(url("dashboard", project)).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "queries"), [("ann1", 4), ("reviewer", 7)])
+@pytest.mark.parametrize("extra", [1, 3])
+def test_the_project_page_reads_a_fixed_number_of_queries_with_assignment(
+        client, project, cast, who, queries, extra, django_assert_num_queries):
+    documents = [make_document(project, [f"D{n} s{i}." for i in range(3)], title=f"D{n}")[0] for n in range(extra)]
+    set_strategy(project=project, assigning="round_robin", by=cast["manager"])
+    assign_documents(project=project, documents=documents, annotators=[cast["ann1"]], by=cast["manager"])
+    as_user(client, cast[who])
+    # session, user, project with role, documents with counts; for reviewers also progress, assignments, members.
+    with django_assert_num_queries(queries):
+        page = client.get(url("document-list", project)).content.decode()
+    assert page.count('aria-valuetext="0 of 3 sentences done"') == extra  # ann1's own, or ann1's column
+    assert page.count("not assigned to you") == (extra if who == "reviewer" else 0)
