@@ -145,6 +145,11 @@ def check_documents(project, documents):
         raise AssignmentError("documents", "every document must belong to this project")
 
 
+def lock(project):
+    """Lock the project's row for this transaction: assignment writes take turns, so none sees a stale count."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
 def _names(users):
     return ", ".join(user.username for user in users)
 
@@ -157,6 +162,7 @@ def _titles(documents):
 def assign_documents(*, project, documents, annotators, by):
     """Give whole documents to annotators; return the number of new assignments."""
     documents, annotators = list(documents), list(annotators)
+    lock(project)
     if not documents or not annotators:
         raise AssignmentError("documents" if not documents else "annotators", "choose at least one")
     check_documents(project, documents)
@@ -176,6 +182,7 @@ def assign_documents(*, project, documents, annotators, by):
 def unassign(*, project, documents, annotators, by):
     """Take documents (and their sentences) away from annotators, leaving their tags; return how many went."""
     documents, annotators = list(documents), list(annotators)
+    lock(project)
     check_documents(project, documents)
     removed, _ = Assignment.objects.filter(project=project, document__in=documents, annotator__in=annotators).delete()
     record(project=project, actor=by, action="assignment.removed",
@@ -188,6 +195,7 @@ def unassign(*, project, documents, annotators, by):
 @transaction.atomic
 def reassign(*, project, document, old, new, by):
     """Move one annotator's work on a document to another; tags already made stay with whoever made them."""
+    lock(project)
     check_documents(project, [document])
     check_members(project, [new])
     if old == new:
@@ -213,7 +221,7 @@ def set_strategy(*, project, assigning, by):
     """Change how work reaches annotators."""
     if assigning not in Project.Assigning.values:
         raise AssignmentError("assigning", f"choose one of: {', '.join(Project.Assigning.values)}")
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = lock(project)
     before, locked.assigning = locked.assigning, assigning
     locked.save(update_fields=["assigning"])
     project.assigning = assigning
@@ -260,7 +268,7 @@ def _plan(project, documents, annotators, current):
 @transaction.atomic
 def auto_assign(*, project, by):
     """Give each document to annotators_per_segment annotators by the project's strategy; return new assignments."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = lock(project)
     if project.assigning not in (Project.Assigning.ROUND_ROBIN, Project.Assigning.BALANCED):
         raise AssignmentError("assigning", "automatic assignment of documents needs the round-robin or balanced "
                                            "strategy; with next free, annotators ask for work")
@@ -290,7 +298,7 @@ def next_sentences(*, project, annotator, count=ASK_FOR):
     at once never take a sentence past annotators_per_segment.
     """
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = lock(project)
         check_members(project, [annotator])
         per_sentence = Assignment.objects.filter(segment=OuterRef("pk")).order_by().values("segment")
         per_document = Assignment.objects.filter(document=OuterRef("document"), segment__isnull=True)

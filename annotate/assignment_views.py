@@ -10,7 +10,29 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import assignment
 from annotate.access import managed, membership_for
+from annotate.api.filters import MAX_ID
 from annotate.models import Document, Project
+
+
+def is_id(value):
+    """Return whether a submitted value can be a row id on every database (SQLite overflows past 2**63 - 1)."""
+    return str(value).isdigit() and 0 < int(value) <= MAX_ID
+
+
+class IdChoice(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not is_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdsChoice(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        bad = next((item for item in value if not is_id(item)), None)
+        if bad is not None:
+            raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                        params={"pk": bad})
+        return super()._check_values(value)
 
 
 class StrategyForm(forms.Form):
@@ -20,8 +42,8 @@ class StrategyForm(forms.Form):
 class WorkForm(forms.Form):
     """A document and some of the project's members: to give it to, or take it from."""
 
-    document = forms.ModelChoiceField(queryset=Document.objects.none())
-    annotators = forms.ModelMultipleChoiceField(queryset=get_user_model().objects.none())
+    document = IdChoice(queryset=Document.objects.none())
+    annotators = IdsChoice(queryset=get_user_model().objects.none())
 
     def __init__(self, project, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,9 +52,9 @@ class WorkForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    document = forms.ModelChoiceField(queryset=Document.objects.none())
-    old = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="from")
-    new = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="to")
+    document = IdChoice(queryset=Document.objects.none())
+    old = IdChoice(queryset=get_user_model().objects.none(), label="from")
+    new = IdChoice(queryset=get_user_model().objects.none(), label="to")
 
     def __init__(self, project, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +152,7 @@ def project_next(request, slug):
     """Go to my next undone sentence; a POST in a next-free project asks for more work when none is left."""
     project = membership_for(request, slug).project
     skip = request.GET.get("after", "")
-    segment = assignment.next_sentence(project, request.user, skip_document=int(skip) if skip.isdigit() else None)
+    segment = assignment.next_sentence(project, request.user, skip_document=int(skip) if is_id(skip) else None)
     if segment is None and request.method == "POST" and project.assigning == Project.Assigning.NEXT_FREE:
         given = assignment.next_sentences(project=project, annotator=request.user, count=assignment.ASK_FOR)
         segment = given[0] if given else None

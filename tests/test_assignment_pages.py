@@ -93,7 +93,13 @@ def test_garbage_in_every_field_is_answered_without_a_server_error(client, proje
         response = client.post(url(name, project), {"document": "x", "annotators": ["y"], "old": "", "new": "0",
                                                     "assigning": ["a", "b"]})
         assert response.status_code == 302
-    assert as_user(client, cast["ann1"]).get(url("project-next", project) + "?after=zz").status_code == 302
+    huge = "9" * 30
+    for name in POSTS:
+        response = client.post(url(name, project), {"document": huge, "annotators": [huge], "old": huge, "new": huge})
+        assert response.status_code == 302
+    as_user(client, cast["ann1"])
+    for after in ("zz", huge, "-1", ""):
+        assert client.get(url("project-next", project) + f"?after={after}").status_code == 302
 
 
 def test_the_manager_moves_work_and_the_page_says_tags_stay(client, project, cast, docs, label):
