@@ -99,11 +99,8 @@ def assigned_counts(project, sizes):
 
 
 def assigned_by_annotator(project, segments_of):
-    """Return {username: ids of the sentences assigned to them}, or None in an open project.
-
-    segments_of maps a document id to the ids of its sentences, so a whole-document assignment
-    costs no extra query.
-    """
+    """Return {username: ids of the sentences assigned to them} from segments_of {document id: its sentence ids}."""
+    # None in an open project: every sentence is everyone's. segments_of saves a query per whole document.
     if is_open(project):
         return None
     assigned = defaultdict(set)
@@ -292,11 +289,9 @@ def auto_assign(*, project, by):
 
 
 def next_sentences(*, project, annotator, count=ASK_FOR):
-    """Assign the annotator the next sentences still short of annotators, in document order; return them.
-
-    The project row is locked while the sentences are counted and assigned, so two annotators asking
-    at once never take a sentence past annotators_per_segment.
-    """
+    """Assign the annotator the next sentences still short of annotators, in document order; return them."""
+    # The project row stays locked while the sentences are counted and assigned, so two annotators
+    # asking at once never take a sentence past annotators_per_segment.
     with transaction.atomic():
         project = lock(project)
         check_members(project, [annotator])
