@@ -7,6 +7,11 @@ Definitions (CODEBOOK.md, "Agreement"):
   (the adjudicated version) out.
 - An annotator finished a sentence if they marked it done or tagged it in
   the layer; an unfinished sentence is missing for them, not "absent".
+- Assignment (annotate.assignment): in a project that assigns work, a
+  sentence not assigned to an annotator is not theirs to finish. Their
+  progress counts only their assigned sentences, and a done mark outside
+  them is left out, so their cell there stays missing rather than "no tag".
+  fetch_rows applies this once, for every figure.
 - Segment layers: nominal Krippendorff's alpha per label (present/absent)
   and pooled per layer (annotate.agreement.segment_label_alpha), overall,
   per document and per annotator pair.
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 from statistics import mean
 
 from annotate import agreement
+from annotate.assignment import assigned_by_annotator
 from annotate.models import Annotation, Document, Label, Layer, Membership, Segment, SegmentProgress
 
 GOLD = "gold"
@@ -56,12 +62,14 @@ class Rows:
     segments: dict  # id -> (document id, index, document offset, text)
     finished: dict  # annotator -> ids of the segments they marked done
     tags: list  # [Tag]
-    annotators: list  # usernames: annotator members and whoever has progress or tags
+    annotators: list  # usernames: annotator members and whoever has progress, tags or assignments
     annotators_per_segment: int
+    assigned: dict | None = None  # annotator -> ids of the segments assigned to them; None: every one is theirs
 
 
 def fetch_rows(project, user, *, document=None):
-    """Read the codebook, documents, segments, progress and tags the user may see: seven queries."""
+    """Read the codebook, documents, segments, progress and tags the user may see: seven queries, eight with
+    assignment."""
     documents = Document.objects.visible_to(user).filter(project=project)
     segments = Segment.objects.visible_to(user).filter(document__project=project)
     progress = SegmentProgress.objects.visible_to(user).filter(segment__document__project=project)
@@ -90,15 +98,24 @@ def fetch_rows(project, user, *, document=None):
     ]
     members = Membership.objects.filter(project=project, role=Membership.Role.ANNOTATOR)
     names = set(members.values_list("user__username", flat=True)) | set(finished)
+    segment_rows = {row[0]: row[1:] for row in segments.order_by().values_list("id", "document_id", "index",
+                                                                               "start", "text")}
+    segments_of = defaultdict(set)
+    for segment, (document_id, *_) in segment_rows.items():
+        segments_of[document_id].add(segment)
+    assigned = assigned_by_annotator(project, segments_of)
+    if assigned is not None:
+        finished = {name: ids & assigned.get(name, set()) for name, ids in finished.items()}
+        names |= set(assigned)
     return Rows(
         layers=list(layers.values()),
         documents=dict(documents.order_by("id").values_list("id", "title")),
-        segments={row[0]: row[1:] for row in segments.order_by().values_list("id", "document_id", "index",
-                                                                            "start", "text")},
+        segments=segment_rows,
         finished=dict(finished),
         tags=tag_rows,
         annotators=sorted(names | {tag.annotator for tag in tag_rows if not tag.gold}),
         annotators_per_segment=project.annotators_per_segment,
+        assigned=assigned,
     )
 
 
@@ -109,6 +126,8 @@ def progress_figures(rows):
         by_document[document].add(segment)
 
     def done(name, segments):
+        if rows.assigned is not None:
+            segments = segments & rows.assigned.get(name, set())
         ids = sorted(rows.finished.get(name, set()) & segments)
         total = len(segments)
         return {"annotator": name, "done": len(ids), "total": total,

@@ -10,9 +10,17 @@ from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotate.api.serializers import AnnotationSerializer, CodebookSerializer
+from annotate.assignment import (
+    assigned_counts,
+    assigned_progress,
+    assigned_segments,
+    queue_figures,
+    with_assigned_counts,
+)
 from annotate.codebooks import label_groups
 from annotate.exporting import FORMATS
 from annotate.importing import ArticleImportError, check_size, import_article
@@ -48,18 +56,20 @@ def render_guidelines(text):
 
 
 def team_progress(user, project, documents):
-    """Attach to each document the sentences done per annotator; return the annotators' names."""
+    """Attach to each document the sentences done and assigned per annotator; return the annotators' names."""
     counts = (
-        SegmentProgress.objects.visible_to(user)
-        .filter(segment__document__project=project)
+        assigned_progress(project, SegmentProgress.objects.visible_to(user).filter(segment__document__project=project))
         .values_list("segment__document", "annotator__username")
         .annotate(n=Count("pk"))
     )
     done = {(doc, name): n for doc, name, n in counts}
+    assigned = assigned_counts(project, {document.pk: document.segment_count for document in documents})
     annotators = project.memberships.filter(role=Membership.Role.ANNOTATOR).values_list("user__username", flat=True)
-    names = sorted(set(annotators) | {name for _, name in done})
+    names = sorted(set(annotators) | {name for _, name in done} | {name for _, name in assigned or ()})
     for document in documents:
-        document.team = [(name, done.get((document.pk, name), 0)) for name in names]
+        document.team = [(name, done.get((document.pk, name), 0),
+                          document.segment_count if assigned is None else assigned.get((document.pk, name), 0))
+                         for name in names]
     return names
 
 
@@ -77,19 +87,19 @@ def project_list(request):
 
 @login_required
 def document_list(request, slug):
-    """List a project's documents with my progress, and everyone's for reviewers and managers."""
+    """List a project's documents with my progress on my assigned sentences, and everyone's for reviewers."""
     project = get_object_or_404(projects_for(request.user), slug=slug)
-    documents = list(
-        Document.objects.visible_to(request.user).filter(project=project).select_related("source")
-        .defer("text", "standfirst").with_segment_count()
-        .annotate(done_count=count_of(SegmentProgress.objects.filter(annotator=request.user), "segment__document"))
-    )
+    visible = Document.objects.visible_to(request.user).filter(project=project)
+    documents = list(with_assigned_counts(
+        visible.select_related("source").defer("text", "standfirst").with_segment_count(), project, request.user,
+    ))
     reviewing = Membership.can_review(project.role)
     return render(request, "annotate/document_list.html", {
         "project": project,
         "can_review": reviewing,
         "can_manage": Membership.can_manage(project.role),
         "documents": documents,
+        "queue": queue_figures(project, documents),
         "team": team_progress(request.user, project, documents) if reviewing else None,
         "formats": FORMATS.values(),
         "gold_formats": [FORMATS[key] for key in GOLD_FORMATS] if reviewing else [],
@@ -152,6 +162,10 @@ def page_data(request, project, document, codebook):
         "document": document.pk,
         "codebook": CodebookSerializer(codebook).data,
         "segments": list(segments),
+        "assigned": list(assigned_segments(project, request.user).filter(document=document)
+                         .order_by("index").values_list("id", flat=True)),
+        "next": {"url": f"{reverse('project-next', args=[project.slug])}?after={document.pk}",
+                 "asks": project.assigning == Project.Assigning.NEXT_FREE},
         "annotations": AnnotationSerializer(annotations, many=True, context={"request": request}).data,
     }
 

@@ -3,6 +3,7 @@ import { doneAndNext, queue, setDone, useLabel } from './annotate-edit.js';
 import { followDiscussion, openDiscussion, setUpDiscussion } from './annotate-discussion.js';
 import { h } from './annotate-forms.js';
 import { drawLinks, pickAt } from './annotate-links.js';
+import { nextAssigned } from './annotate-next.js';
 import { setUpTips } from './annotate-marks.js';
 import {
   continuing, drawLists, listed, placeArticleList, reveal,
@@ -309,6 +310,8 @@ const KEYS = {
   j: () => focusSegment(view.focus + 1),
   ArrowDown: () => focusSegment(view.focus + 1),
   k: () => focusSegment(view.focus - 1),
+  n: () => nextAssigned(focusSegment),
+  N: () => nextAssigned(focusSegment),
   ArrowUp: () => focusSegment(view.focus - 1),
   ArrowRight: (e) => moveCaret(1, e.shiftKey),
   ArrowLeft: (e) => moveCaret(-1, e.shiftKey),
