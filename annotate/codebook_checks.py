@@ -62,7 +62,7 @@ def _check_layer(path, layer, span_labels):
     elif layer.get("origin_scope") and layer["origin_scope"] != scope:
         problems.append((f"{path}.scope", f"was '{layer['origin_scope']}': a layer's scope cannot change, "
                          "add a new layer instead"))
-    problems += _check_attributes(path, layer.get("attributes", []))
+    problems += _check_attributes(path, layer.get("attributes", []), layer.get("labels", []))
     problems += _check_endpoints(path, layer.get("relation_endpoints", {}), span_labels)
     labels = layer.get("labels", [])
     if not isinstance(labels, list):
@@ -111,8 +111,8 @@ def _check_label(where, label, layer):
     return problems
 
 
-def _check_attributes(path, attributes):
-    """Return the problems of a layer's declared attributes."""
+def _check_attributes(path, attributes, labels):
+    """Return the problems of a layer's declared attributes, including required_for naming no label of it."""
     if not isinstance(attributes, list):
         return [(f"{path}.attributes", "must be a list of attributes")]
     problems = []
@@ -129,6 +129,13 @@ def _check_attributes(path, attributes):
         choices = spec.get("choices")
         if spec.get("type") == "choice" and (not isinstance(choices, list) or not choices):
             problems.append((f"{where}.choices", "a choice attribute needs a list of choices"))
+        keys = {label.get("key") for label in labels if isinstance(label, dict)} if isinstance(labels, list) else set()
+        required_for = spec.get("required_for", [])
+        if not isinstance(required_for, list):
+            problems.append((f"{where}.required_for", "must be a list of label keys"))
+        else:
+            problems += [(f"{where}.required_for", f"'{key}' is not a label of this layer")
+                         for key in required_for if key not in keys]
     return problems
 
 

@@ -145,6 +145,30 @@ def remove_layer(*, draft, revision, user, layer):
         layer.delete()
 
 
+def _follow_key(draft, label, new_key):
+    """Make the draft's references to a label key (required attributes, relation ends) follow it to new_key.
+
+    new_key None drops the layer's attribute references, and leaves relation ends for the checks to name.
+    """
+    layer = Layer.objects.get(pk=label.layer_id)
+    attributes = [
+        {**spec, "required_for": list(dict.fromkeys(
+            new_key if key == label.key else key for key in spec["required_for"] if key != label.key or new_key))}
+        if isinstance(spec, dict) and isinstance(spec.get("required_for"), list) else spec
+        for spec in layer.attributes
+    ]
+    if attributes != layer.attributes:
+        layer.attributes = attributes
+        layer.save(update_fields=["attributes"])
+    if layer.scope != Layer.Scope.SPAN or new_key is None:
+        return
+    for relation in draft.layers.filter(scope=Layer.Scope.RELATION):
+        ends = relation.relation_endpoints
+        if isinstance(ends, dict) and label.key in ends.values():
+            relation.relation_endpoints = {role: new_key if key == label.key else key for role, key in ends.items()}
+            relation.save(update_fields=["relation_endpoints"])
+
+
 def update_label(*, draft, revision, user, label, **fields):
     """Change a label's fields (key, name, definition, example, color, hotkey, technique)."""
     _own(draft, label)
@@ -153,6 +177,10 @@ def update_label(*, draft, revision, user, label, **fields):
                   + (f"to {label.key} " if label.key != old_key else "") + f"({', '.join(sorted(fields))})"):
         _apply(label, fields, LABEL_EDITS, ["layer"])
         _free_key(label.layer.labels.all(), label.key, label)
+        if label.key != old_key:
+            renamed, label.key = label.key, old_key
+            _follow_key(draft, label, renamed)
+            label.key = renamed
         label.save()
     return label
 
@@ -172,6 +200,7 @@ def remove_label(*, draft, revision, user, label):
     """Remove a label from the draft: its tags will need a choice when a project moves to this version."""
     _own(draft, label)
     with _editing(draft, revision, user, lambda: f"removed label {label}"):
+        _follow_key(draft, label, None)
         label.delete()
 
 
@@ -183,6 +212,7 @@ def merge_labels(*, draft, revision, user, label, into):
         raise DraftError("the change was not saved", [("into", "merge into another label of the same layer")])
     with _editing(draft, revision, user, lambda: f"merged label {label} into {into.key}"):
         into.origins.add(*label.origins.all())
+        _follow_key(draft, label, into.key)
         label.delete()
     return into
 

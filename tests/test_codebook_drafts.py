@@ -76,6 +76,24 @@ def test_renaming_a_label_keeps_its_origin_and_counts_the_edit(codebook, draft, 
     assert AuditEntry.objects.filter(action="codebook.edit", summary__contains="to loaded_words").exists()
 
 
+def test_a_renamed_merged_or_removed_label_takes_its_references_along(draft, manager):
+    loaded = draft_label(draft, "loaded_language", "loaded_language")
+    update_label(draft=draft, revision=1, user=manager, label=loaded, key="loaded_words")
+    content = draft_label(draft, "attribution", "content")
+    update_label(draft=draft, revision=2, user=manager, label=content, key="said")
+    slanted = draft_label(draft, "loaded_language", "slanted_word_choice")
+    merge_labels(draft=draft, revision=3, user=manager, label=slanted, into=draft_label(
+        draft, "loaded_language", "loaded_words"))
+    required = {spec["key"]: spec.get("required_for") for spec in draft.layers.get(key="loaded_language").attributes}
+    assert required["polarity"] == ["loaded_words"]
+    assert required["neutral_alternative"] == ["loaded_words"]
+    assert draft.layers.get(key="attribution_relation").relation_endpoints["content"] == "said"
+    remove_label(draft=draft, revision=4, user=manager, label=draft_label(draft, "loaded_language", "loaded_words"))
+    layer = draft.layers.get(key="loaded_language")
+    assert all(spec.get("required_for", []) == [] for spec in layer.attributes)
+    assert not [path for path, _ in check_draft(draft) if "required_for" in path or "relation_endpoints" in path]
+
+
 def test_a_stale_revision_is_refused_and_nothing_changes(draft, manager):
     loaded = draft_label(draft, "loaded_language", "loaded_language")
     update_label(draft=draft, revision=1, user=manager, label=loaded, name="First")
@@ -164,6 +182,9 @@ def test_edits_to_a_label_of_another_codebook_are_refused(draft, manager, label)
                   "attributes": [{"key": "k", "name": "K", "type": "number"}]}]}, "a.attributes[0].type"),
     ({"layers": [{"key": "a", "name": "A", "scope": "segment",
                   "attributes": [{"key": "k", "name": "K", "type": "choice"}]}]}, "a.attributes[0].choices"),
+    ({"layers": [{"key": "a", "name": "A", "scope": "segment", "labels": [{"key": "x", "name": "X"}],
+                  "attributes": [{"key": "k", "name": "K", "type": "text", "required_for": ["y"]}]}]},
+     "a.attributes[0].required_for"),
     ({"layers": [{"key": "a", "name": "A", "scope": "segment", "origin_lineage": 1,
                   "labels": [{"key": "x", "name": "X", "origin_layers": [2]}]}]}, "a.x.origins"),
 ])

@@ -73,12 +73,13 @@ def tag_the_article(project, cast):
     segments = list(document.segments.order_by("index"))[1:4]
     frames = {"ann1": ("morality", "political", "political"), "ann2": ("fairness_equality", "political", "political")}
     for who, keys in frames.items():
-        for segment, key in zip(segments, keys):
+        for segment, key in zip(segments, keys, strict=True):
             SegmentProgress.objects.create(segment=segment, annotator=cast[who])
             create_tag(project=project, document=document, segment=segment, annotator=cast[who], label=framing[key])
         start = segments[1].text.index("heroic resistance")
         create_tag(project=project, document=document, segment=segments[1], annotator=cast[who], label=loaded,
-                   start=start, end=start + len("heroic resistance"), quote="heroic resistance")
+                   start=start, end=start + len("heroic resistance"), quote="heroic resistance",
+                   attributes={"polarity": "positive"})
 
 
 def draft_rename_merge_publish(page, project):
@@ -134,7 +135,7 @@ def test_a_managers_day_from_a_new_project_to_a_codebook_move(login, cast, codeb
 
     page.goto(f"/projects/{project.slug}/dashboard/")
     framing_row = page.get_by_role("row", name="Framing", exact=False).first
-    expect(framing_row).to_contain_text(after)
+    expect(framing_row).to_contain_text(f"{float(after):.2f}")
     screenshots(page, "day-dashboard", full_page=True)
 
     renamed = Annotation.objects.get(project=project, label__key="loaded_words", annotator=cast["ann1"])
