@@ -51,3 +51,8 @@ def next_version(source, *, version=None, renames=None, merges=None, splits=None
     for label in Label.objects.filter(layer__codebook=target).select_related("layer"):
         label.origins.set([old_labels[label.layer.key, old] for old in origins[label.layer.key, label.key]])
     return target
+
+
+def draft_label(draft, layer_key, key):
+    """Return a label of a draft by its layer and key."""
+    return Label.objects.select_related("layer").get(layer__codebook=draft, layer__key=layer_key, key=key)

@@ -92,3 +92,11 @@ def fresh_throttle_counts():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def draft(project, cast):
+    """Return the project's draft of its next codebook version, started by the manager."""
+    from annotate.codebook_drafts import start_draft
+
+    return start_draft(project=project, user=cast["manager"])

@@ -17,6 +17,7 @@ from annotate.codebook_drafts import (
 )
 from annotate.codebooks import export_codebook, load_codebook
 from annotate.models import Label
+from tests.codebook_versions import draft_label
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +27,6 @@ def manager(cast):
     return cast["manager"]
 
 
-@pytest.fixture
-def draft(project, manager):
-    return start_draft(project=project, user=manager)
-
-
-def find(draft, layer_key, key):
-    return Label.objects.select_related("layer").get(layer__codebook=draft, layer__key=layer_key, key=key)
 
 
 def keys(entries):
@@ -45,12 +39,13 @@ def test_an_untouched_draft_has_no_changes(codebook, draft):
 
 def test_each_label_change_is_listed(codebook, draft, manager):
     edit = {"draft": draft, "user": manager}
-    update_label(**edit, revision=1, label=find(draft, "loaded_language", "loaded_language"), key="loaded_words")
-    update_label(**edit, revision=2, label=find(draft, "attribution", "cue"), color="#123456", definition="A verb")
-    merge_labels(**edit, revision=3, label=find(draft, "loaded_language", "questioning_the_reputation"),
-                 into=find(draft, "loaded_language", "doubt_reputation"))
-    split_label(**edit, revision=4, label=find(draft, "sentence_bias", "biased"), key="slanted", name="Slanted")
-    remove_label(**edit, revision=5, label=find(draft, "loaded_language", "slogan"))
+    update_label(**edit, revision=1, label=draft_label(draft, "loaded_language", "loaded_language"), key="loaded_words")
+    update_label(**edit, revision=2,
+        label=draft_label(draft, "attribution", "cue"), color="#123456", definition="A verb")
+    merge_labels(**edit, revision=3, label=draft_label(draft, "loaded_language", "questioning_the_reputation"),
+                 into=draft_label(draft, "loaded_language", "doubt_reputation"))
+    split_label(**edit, revision=4, label=draft_label(draft, "sentence_bias", "biased"), key="slanted", name="Slanted")
+    remove_label(**edit, revision=5, label=draft_label(draft, "loaded_language", "slogan"))
     add_label(**edit, revision=6, layer=draft.layers.get(key="attribution"), key="hedge", name="Hedge")
     labels = diff_codebooks(codebook, draft)["labels"]
     assert [(old.key, new.key) for old, new in labels["renamed"]] == [("loaded_language", "loaded_words")]
@@ -81,12 +76,14 @@ def test_a_diff_spans_several_versions(codebook, project, manager):
     first = start_draft(project=project, user=manager)
     for revision, label in enumerate(Label.objects.filter(layer__codebook=first, hotkey="n"), start=1):
         update_label(draft=first, revision=revision, user=manager, label=label, hotkey="")
-    update_label(draft=first, revision=3, user=manager, label=find(first, "sentence_bias", "biased"), key="leaning")
+    update_label(draft=first, revision=3, user=manager,
+        label=draft_label(first, "sentence_bias", "biased"), key="leaning")
     publish(draft=first, revision=4, user=manager)
     project.codebook = first
     project.save()
     second = start_draft(project=project, user=manager)
-    update_label(draft=second, revision=1, user=manager, label=find(second, "sentence_bias", "leaning"), key="slanted")
+    update_label(draft=second, revision=1, user=manager,
+        label=draft_label(second, "sentence_bias", "leaning"), key="slanted")
     labels = diff_codebooks(codebook, second)["labels"]
     assert [(old.key, new.key) for old, new in labels["renamed"]] == [("biased", "slanted")]
 

@@ -22,6 +22,7 @@ from annotate.codebook_drafts import (
 )
 from annotate.codebooks import export_codebook, label_successors, load_codebook
 from annotate.models import AuditEntry, Codebook, Label, Layer, PublishedCodebookError
+from tests.codebook_versions import draft_label
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +32,6 @@ def manager(cast):
     return cast["manager"]
 
 
-@pytest.fixture
-def draft(project, manager):
-    return start_draft(project=project, user=manager)
-
-
-def draft_label(draft, layer_key, key):
-    return Label.objects.select_related("layer").get(layer__codebook=draft, layer__key=layer_key, key=key)
 
 
 def paths(problems):

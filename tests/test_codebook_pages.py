@@ -9,6 +9,7 @@ from django.urls import reverse
 from annotate.codebook_drafts import export_data, start_draft
 from annotate.codebooks import load_codebook
 from annotate.models import AuditEntry, Codebook, Label
+from tests.codebook_versions import draft_label
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +20,10 @@ def manager_client(client, cast):
     return client
 
 
-@pytest.fixture
-def draft(project, cast):
-    return start_draft(project=project, user=cast["manager"])
-
 
 def url(name, *args):
     return reverse(name, args=["telesur", *args])
 
-
-def draft_label(draft, layer_key, key):
-    return Label.objects.get(layer__codebook=draft, layer__key=layer_key, key=key)
 
 
 @pytest.mark.parametrize("user, status", [("outsider", 404), ("ann1", 403), ("reviewer", 403), ("manager", 200)])
