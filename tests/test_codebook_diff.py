@@ -40,8 +40,8 @@ def test_an_untouched_draft_has_no_changes(codebook, draft):
 def test_each_label_change_is_listed(codebook, draft, manager):
     edit = {"draft": draft, "user": manager}
     update_label(**edit, revision=1, label=draft_label(draft, "loaded_language", "loaded_language"), key="loaded_words")
-    update_label(**edit, revision=2,
-        label=draft_label(draft, "attribution", "cue"), color="#123456", definition="A verb")
+    update_label(**edit, revision=2, label=draft_label(draft, "attribution", "cue"), color="#123456",
+                 definition="A verb")
     merge_labels(**edit, revision=3, label=draft_label(draft, "loaded_language", "questioning_the_reputation"),
                  into=draft_label(draft, "loaded_language", "doubt_reputation"))
     split_label(**edit, revision=4, label=draft_label(draft, "sentence_bias", "biased"), key="slanted", name="Slanted")
@@ -77,13 +77,13 @@ def test_a_diff_spans_several_versions(codebook, project, manager):
     for revision, label in enumerate(Label.objects.filter(layer__codebook=first, hotkey="n"), start=1):
         update_label(draft=first, revision=revision, user=manager, label=label, hotkey="")
     update_label(draft=first, revision=3, user=manager,
-        label=draft_label(first, "sentence_bias", "biased"), key="leaning")
+                 label=draft_label(first, "sentence_bias", "biased"), key="leaning")
     publish(draft=first, revision=4, user=manager)
     project.codebook = first
     project.save()
     second = start_draft(project=project, user=manager)
     update_label(draft=second, revision=1, user=manager,
-        label=draft_label(second, "sentence_bias", "leaning"), key="slanted")
+                 label=draft_label(second, "sentence_bias", "leaning"), key="slanted")
     labels = diff_codebooks(codebook, second)["labels"]
     assert [(old.key, new.key) for old, new in labels["renamed"]] == [("biased", "slanted")]
 
