@@ -18,7 +18,7 @@ from annotate.codebook_migration import (
     reason_for,
 )
 from annotate.models import Annotation, Project
-from annotate.tags import erase, release, withdraw_from_gold, write_path
+from annotate.tags import erase, lock_places, release, withdraw_from_gold, write_path
 
 REVIEW_AND_ENDS = ["status", "reviewer", "reviewed_at", "review_note", "relation_content", "relation_source",
                    "relation_cue"]
@@ -38,6 +38,7 @@ def do_move_codebook(*, project, target, choices, user, expected_codebook):
         if project.codebook_id != expected:
             raise MoveError(f"the project's codebook changed to {project.codebook} while you were deciding: "
                             "reload the plan and try again", field="expected_codebook")
+        lock_places(project)
         plan = plan_move(project=project, target=target)
         landing = landing_map(plan, {int(k): v for k, v in choices.items() if str(k).isdigit()})
         moves = {move.label.pk: move for move in plan.moves}

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from annotate.models import IN_WRITE_PATH, Annotation, Document, Segment
+from annotate.models import IN_WRITE_PATH, Annotation, Document, Project, Segment
 from annotate.validation import check_annotation
 
 # What an annotator may change; the review judged the tag as it was, so any change sends it back to pending.
@@ -113,11 +113,22 @@ def lock_place(annotation):
     """Lock the sentence a tag is on (the document for a tag on none) until the transaction ends.
 
     Checks that read other tags (no repeats, one label per sentence) then run one after the other for
-    simultaneous writes in one place, so two identical creates cannot both land.
+    simultaneous writes in one place, so two identical creates cannot both land. A codebook move locks every
+    place of its project (lock_places), so a write that waited for one is checked against the codebook the
+    project uses now, read after the lock.
     """
     place = (Segment.objects.filter(pk=annotation.segment_id) if annotation.segment_id
              else Document.objects.filter(pk=annotation.document_id))
     list(place.select_for_update().values_list("pk", flat=True))
+    annotation.project.codebook_id = Project.objects.values_list("codebook_id", flat=True).get(
+        pk=annotation.project_id)
+
+
+def lock_places(project):
+    """Lock every sentence and document of a project, so no tag is written there until the transaction ends."""
+    list(Segment.objects.filter(document__project=project).select_for_update(of=("self",))
+         .values_list("pk", flat=True))
+    list(Document.objects.filter(project=project).select_for_update().values_list("pk", flat=True))
 
 
 def do_create_tag(*, annotation, user):

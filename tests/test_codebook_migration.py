@@ -3,16 +3,20 @@
 import csv
 import io
 import json
+import threading
+import time
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from annotate.codebook_migration import MERGED, REMOVED, SPLIT, MoveError, plan_move
 from annotate.codebook_moving import do_move_codebook
 from annotate.dashboard import agreement_figures, fetch_rows
 from annotate.gold import assert_gold_consistent
-from annotate.models import Annotation, AuditEntry, Codebook, Label, SegmentProgress
+from annotate.models import Annotation, AuditEntry, Codebook, Label, Project, SegmentProgress
 from annotate.reviewing import review_annotations
-from annotate.tags import StaleVersion, do_edit_tag
+from annotate.tags import StaleVersion, do_edit_tag, lock_places
 from tests.api_helpers import client_for, create_tag, link_across, make_span
 from tests.codebook_versions import next_version
 
@@ -373,3 +377,43 @@ def test_a_span_merge_shows_token_alpha_before_and_after(project, codebook, docu
     project.refresh_from_db()
     after = agreement_figures(fetch_rows(project, cast["manager"]))["span_layers"]
     assert next(layer for layer in after if layer["key"] == "loaded_language")["f1"] == impact["f1_after"]
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite",
+                    reason="SQLite's in-memory test database answers a busy table with 'table is locked' at once "
+                           "instead of waiting; SQLite writers are serialised anyway")
+def test_a_tag_written_while_a_move_runs_waits_and_is_refused_on_the_old_label(transactional_db, project, codebook,
+                                                                             cast, document, label):
+    target = next_version(codebook, renames={"framing": {"crime_punishment": "crime"}})
+    segment = document.segments.get(index=2)
+    old_label = label("framing", "economic")
+    project = Project.objects.get(pk=project.pk)  # as a request would hold it, codebook read before the move
+    locked, outcome = threading.Event(), {}
+
+    def move_slowly():
+        try:
+            with transaction.atomic():
+                lock_places(project)
+                locked.set()
+                time.sleep(0.5)
+                move(project, target, cast, expected=codebook.pk)
+        finally:
+            connection.close()
+
+    def create_meanwhile():
+        locked.wait()
+        try:
+            create_tag(project=project, document=document, segment=segment, annotator=cast["ann1"], label=old_label)
+            outcome["created"] = True
+        except ValidationError as error:
+            outcome["refused"] = str(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move_slowly), threading.Thread(target=create_meanwhile)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "created" not in outcome and "not to this project's codebook" in outcome["refused"]
+    assert not Annotation.objects.filter(project=project).exclude(label__layer__codebook=target).exists()
