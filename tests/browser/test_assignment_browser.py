@@ -91,4 +91,7 @@ def test_in_next_free_the_button_asks_for_work_and_n_asks_for_more(login, cast, 
     page.wait_for_url(f"**/documents/{b.pk}/#s1")
     expect(page.locator(".seg.focus .seg-text")).to_have_text("B 0.")
     assert Assignment.objects.filter(annotator=cast["ann2"]).count() == 6  # asked again: B 0, B 1, C 0
+    expect(page.locator("#progress-text")).to_have_text("0 / 2 done")
+    page.goto(f"/projects/{project.slug}/documents/{c.pk}/")
+    expect(page.locator("#progress-text")).to_have_text("0 / 1 assigned done")  # C 1 is not missing
     assert page.errors == []

@@ -221,7 +221,8 @@ def test_page_weight_is_under_budget_and_a_screenshot_is_kept(login, cast, proje
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(artifacts / "annotation-page.png"))
 
-    assert sum(sizes.values()) < 100 * 1024, sizes
+    # Uncompressed. Raised from 100 KB when the page took on assignment (the n key, progress on assigned sentences).
+    assert sum(sizes.values()) < 105 * 1024, sizes
     assert any(url.endswith("annotate.js") for url in sizes)
     assert any(url.endswith("annotate.css") for url in sizes)
     assert all(url.startswith(page.url.split("/projects/")[0]) for url in sizes), "no asset from another origin"

@@ -19,3 +19,10 @@ export function nextAssigned(focusSegment) {
   const next = after.find((s) => assigned.has(s.id) && !s.done);
   return next ? focusSegment(segments.indexOf(next)) : goBeyond();
 }
+
+// Progress counts the sentences assigned to me: one not assigned is not missing.
+export function myProgress() {
+  const mine = segments.filter((s) => assigned.has(s.id));
+  const of = mine.length === segments.length ? '' : ' assigned';
+  return { done: mine.filter((s) => s.done).length, total: mine.length, of };
+}

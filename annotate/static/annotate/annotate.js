@@ -3,7 +3,7 @@ import { doneAndNext, queue, setDone, useLabel } from './annotate-edit.js';
 import { followDiscussion, openDiscussion, setUpDiscussion } from './annotate-discussion.js';
 import { h } from './annotate-forms.js';
 import { drawLinks, pickAt } from './annotate-links.js';
-import { nextAssigned } from './annotate-next.js';
+import { myProgress, nextAssigned } from './annotate-next.js';
 import { setUpTips } from './annotate-marks.js';
 import {
   continuing, drawLists, listed, placeArticleList, reveal,
@@ -107,12 +107,13 @@ function drawPanel() {
   const button = $('done-button');
   button.setAttribute('aria-pressed', String(seg.done));
   button.querySelector('.what').textContent = seg.done ? 'Done ✓' : 'Mark done';
-  const done = segments.filter((s) => s.done).length;
+  const { done, total, of } = myProgress();
   const bar = $('progress');
+  bar.setAttribute('aria-valuemax', total);
   bar.setAttribute('aria-valuenow', done);
-  bar.setAttribute('aria-valuetext', `${done} of ${segments.length} sentences done`);
-  bar.firstElementChild.style.width = `${(100 * done) / segments.length}%`;
-  $('progress-text').textContent = `${done} / ${segments.length} done`;
+  bar.setAttribute('aria-valuetext', `${done} of ${total}${of} sentences done`);
+  bar.firstElementChild.style.width = `${total ? (100 * done) / total : 0}%`;
+  $('progress-text').textContent = `${done} / ${total}${of} done`;
   drawTabs();
   drawLabels();
   drawSelection();
