@@ -82,9 +82,10 @@ def floor(project, user):
         Annotation.history.bulk_history_create(list(tags), batch_size=1000, update=True, default_user=user)
 
 
-def timed(call):
+def timed(call, *args, **kwargs):
+    """Return (seconds, result) of one call."""
     started = time.perf_counter()
-    result = call()
+    result = call(*args, **kwargs)
     return time.perf_counter() - started, result
 
 
@@ -106,11 +107,10 @@ def main():
         copy, copy_manager = build(2 * run + 1, args.tags, args.annotators)
         target = target or next_version(project.codebook)
         tags = Annotation.objects.filter(project=project).count()
-        figures["baseline"].append(timed(lambda: floor(copy, copy_manager))[0])
-        seconds, plan = timed(lambda: plan_move(project=project, target=target, user=manager))
-        figures["plan"].append(seconds)
-        seconds, counts = timed(lambda: do_move_codebook(project=project, target=target, choices={}, user=manager,
-                                                         expected_codebook=project.codebook_id))
+        figures["baseline"].append(timed(floor, copy, copy_manager)[0])
+        figures["plan"].append(timed(plan_move, project=project, target=target, user=manager)[0])
+        seconds, counts = timed(do_move_codebook, project=project, target=target, choices={}, user=manager,
+                                expected_codebook=project.codebook_id)
         figures["move"].append(seconds)
         assert Annotation.objects.filter(project=project).count() == tags - counts.get("collapsed", 0)
     base = statistics.median(figures["baseline"])
