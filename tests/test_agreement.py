@@ -266,3 +266,27 @@ def test_swapping_sides_swaps_precision_and_recall(predicted, reference):
 @given(span_strategy.filter(bool))
 def test_identical_span_sets_agree_perfectly(spans):
     assert span_prf(spans, list(reversed(spans))) == pytest.approx({"precision": 1.0, "recall": 1.0, "f1": 1.0})
+
+
+def overlap_sums_over_every_pair(predicted, reference):
+    """The plain definition: every same-label pair, in list order."""
+    precision_sum = recall_sum = 0.0
+    for p_start, p_end, p_label in predicted:
+        for r_start, r_end, r_label in reference:
+            if p_label == r_label:
+                overlap = max(0, min(p_end, r_end) - max(p_start, r_start))
+                precision_sum += overlap / (p_end - p_start)
+                recall_sum += overlap / (r_end - r_start)
+    return precision_sum, recall_sum
+
+
+spans_strategy = st.lists(
+    st.tuples(st.integers(0, 300), st.integers(1, 40), st.sampled_from("abc")).map(
+        lambda t: (t[0], t[0] + t[1], t[2])), max_size=40)
+
+
+@given(spans_strategy, spans_strategy)
+def test_overlap_sums_looking_up_nearby_spans_equal_every_pair_to_the_bit(predicted, reference):
+    from annotate.agreement import _overlap_sums
+
+    assert _overlap_sums(predicted, reference) == overlap_sums_over_every_pair(predicted, reference)
