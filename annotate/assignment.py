@@ -16,11 +16,12 @@ Rules:
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 
 from annotate.audit import record
 from annotate.models import Assignment, Document, Membership, Project, Segment, SegmentProgress
+from annotate.subqueries import count_of
 
 ASK_FOR = 10
 
@@ -66,12 +67,26 @@ def with_assigned_counts(documents, project, user):
     """Annotate documents with the user's assigned sentences (assigned_count) and those done (assigned_done)."""
     done = SegmentProgress.objects.filter(segment=OuterRef("pk"), annotator=user)
     counted = Segment.objects.all() if is_open(project) else Segment.objects.filter(mine(user))
+    return documents.annotate(assigned_count=count_of(counted, "document"),
+                              assigned_done=count_of(counted.filter(Exists(done)), "document"))
+
+
+def with_project_progress(projects, user):
+    """Annotate projects with the user's sentences (segment_count) and those done (done_count).
+
+    In a project that assigns work these are the sentences assigned to the user; in an open one, all of them.
+    """
+    done = Exists(SegmentProgress.objects.filter(segment=OuterRef("pk"), annotator=user))
+    everyone, assigned = Segment.objects.all(), Segment.objects.filter(mine(user))
+    open_project = Q(assigning=Project.Assigning.OPEN)
 
     def count(segments):
-        rows = segments.filter(document=OuterRef("pk")).order_by().values("document")
-        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
+        return count_of(segments, "document__project")
 
-    return documents.annotate(assigned_count=count(counted), assigned_done=count(counted.filter(Exists(done))))
+    return projects.annotate(
+        segment_count=Case(When(open_project, then=count(everyone)), default=count(assigned)),
+        done_count=Case(When(open_project, then=count(everyone.filter(done))), default=count(assigned.filter(done))),
+    )
 
 
 def assigned_progress(project, progress):
@@ -295,18 +310,15 @@ def next_sentences(*, project, annotator, count=ASK_FOR):
     with transaction.atomic():
         project = lock(project)
         check_members(project, [annotator])
-        per_sentence = Assignment.objects.filter(segment=OuterRef("pk")).order_by().values("segment")
+        per_sentence = count_of(Assignment.objects.all(), "segment")
         per_document = Assignment.objects.filter(document=OuterRef("document"), segment__isnull=True)
-        per_document = per_document.order_by().values("document")
-
-        def counted(rows):
-            return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
-
+        per_document = Coalesce(Subquery(per_document.order_by().values("document").annotate(n=Count("pk"))
+                                         .values("n"), output_field=IntegerField()), 0)
         done = SegmentProgress.objects.filter(segment=OuterRef("pk"), annotator=annotator)
         free = list(
             Segment.objects.filter(document__project=project)
             .exclude(mine(annotator)).exclude(Exists(done))
-            .annotate(assignees=counted(per_sentence) + counted(per_document))
+            .annotate(assignees=per_sentence + per_document)
             .filter(assignees__lt=project.annotators_per_segment)
             .order_by("document_id", "index").only("id", "document_id", "index")[:count]
         )

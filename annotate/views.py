@@ -7,8 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,6 +19,7 @@ from annotate.assignment import (
     assigned_segments,
     queue_figures,
     with_assigned_counts,
+    with_project_progress,
 )
 from annotate.codebooks import label_groups
 from annotate.exporting import FORMATS
@@ -30,18 +30,12 @@ from annotate.models import (
     Document,
     Membership,
     Project,
-    Segment,
     SegmentComment,
     SegmentProgress,
 )
+from annotate.subqueries import count_of
 
 GOLD_FORMATS = ("html", "json")
-
-
-def count_of(queryset, outer_field):
-    """Return a subquery counting the rows of queryset that point to the outer row (0 when none)."""
-    counted = queryset.filter(**{outer_field: OuterRef("pk")}).order_by().values(outer_field)
-    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
 
 
 def projects_for(user):
@@ -76,11 +70,8 @@ def team_progress(user, project, documents):
 @login_required
 def project_list(request):
     """List the user's projects with the user's progress in each."""
-    done = SegmentProgress.objects.filter(annotator=request.user)
-    projects = projects_for(request.user).annotate(
+    projects = with_project_progress(projects_for(request.user), request.user).annotate(
         document_count=count_of(Document.objects.all(), "project"),
-        segment_count=count_of(Segment.objects.all(), "document__project"),
-        done_count=count_of(done, "segment__document__project"),
     )
     return render(request, "annotate/project_list.html", {"projects": projects})
 

@@ -263,3 +263,12 @@ def test_the_project_page_reads_a_fixed_number_of_queries_with_assignment(
         page = client.get(url("document-list", project)).content.decode()
     assert page.count('aria-valuetext="0 of 3 sentences done"') == extra  # ann1's own, or ann1's column
     assert page.count("not assigned to you") == (extra if who == "reviewer" else 0)
+
+
+def test_the_projects_page_counts_my_assigned_sentences(client, project, cast, docs):
+    set_strategy(project=project, assigning="round_robin", by=cast["manager"])
+    assign_documents(project=project, documents=[docs[0], docs[2]], annotators=[cast["ann1"]], by=cast["manager"])
+    SegmentProgress.objects.create(segment=docs[0].segments.get(index=0), annotator=cast["ann1"])
+    SegmentProgress.objects.create(segment=docs[1].segments.get(index=0), annotator=cast["ann1"])  # not assigned
+    assert 'aria-valuetext="1 of 5 sentences done"' in as_user(client, cast["ann1"]).get("/").content.decode()
+    assert 'aria-valuetext="0 of 0 sentences done"' in as_user(client, cast["ann2"]).get("/").content.decode()
