@@ -33,6 +33,13 @@ def members_of(project):
             .annotate(tag_count=Coalesce(Subquery(tags, output_field=IntegerField()), 0)))
 
 
+def former_members_of(project):
+    """Return [(username, tags)] of the people who made tags in the project and are no longer members."""
+    current = project.memberships.values("user")
+    return list(Annotation.objects.filter(project=project).exclude(annotator__in=current).order_by()
+                .values_list("annotator__username").annotate(n=Count("pk")).order_by("annotator__username"))
+
+
 def check_role(role):
     """Return role if it is one of the project roles; raise MemberError naming the field otherwise."""
     if role not in ROLES.values:

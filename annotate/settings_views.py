@@ -76,6 +76,7 @@ def refuse_stale(request, project, stale):
 def members_page(request, project, *, status=200, **forms_and_news):
     """Render the members page with the given forms (bound when refused) and anything shown once."""
     context = {"project": project, "members": members.members_of(project), "roles": Membership.Role.choices,
+               "former": members.former_members_of(project),
                "add_form": AddForm(), "new_form": NewUserForm(), **forms_and_news}
     return render(request, "annotate/settings_members.html", context, status=status)
 

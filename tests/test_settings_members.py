@@ -153,15 +153,25 @@ def test_the_members_page_lists_roles_and_tag_counts_in_constant_queries(
     make_span(project, document, cast["ann1"], label, "crippled")
     make_span(project, document, cast["ann2"], label, "crippled")
     client = client_for(cast["manager"])
-    # Session, user, membership, members with their tag counts.
-    with django_assert_num_queries(4):
+    # Session, user, membership, members with their tag counts, former members with theirs.
+    with django_assert_num_queries(5):
         response = client.get(url("project-members", project))
     rows = re.findall(r'data-member="(\w+)">.*?<td class="num">(\d+)</td>', response.content.decode(), re.S)
     assert rows == [("ann1", "2"), ("ann2", "1"), ("manager", "0"), ("reviewer", "0")]
     for n in range(5):
         Membership.objects.create(project=project, user=django_user_model.objects.create_user(f"extra{n}"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(url("project-members", project))
+
+
+def test_the_members_page_names_former_members_whose_tags_stay(project, document, cast, label):
+    make_span(project, document, cast["ann1"], label, "lifeline")
+    make_span(project, document, cast["ann1"], label, "crippled")
+    client = client_for(cast["manager"])
+    assert "Former members" not in client.get(url("project-members", project)).content.decode()
+    members.remove_member(project=project, actor=cast["manager"], user_id=cast["ann1"].pk)
+    page = client.get(url("project-members", project)).content.decode()
+    assert '<span data-former="ann1">ann1 (2 tags)</span>' in page and 'data-member="ann1"' not in page
 
 
 def test_adding_an_unknown_user_on_the_page_shows_a_form_error(project, cast):

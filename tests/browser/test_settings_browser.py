@@ -61,6 +61,7 @@ def test_a_manager_edits_guidelines_and_members_then_reads_the_audit_log(
     page.get_by_role("button", name="Remove ann1").click()
     expect(page.locator(".messages")).to_contain_text("Removed ann1; their tags stay")
     expect(page.locator("tr[data-member=ann1]")).to_have_count(0)
+    expect(page.locator("[data-former=ann1]")).to_have_text("ann1 (1 tag)")
     page.fill("#h-add ~ form #id_username", "nobody-here")
     page.get_by_role("button", name="Add member").click()
     expect(page.locator("#h-add ~ form .error")).to_contain_text("no user is called “nobody-here”")
