@@ -49,8 +49,11 @@ def start(request, slug):
 
 
 @login_required
-def editor(request, slug, *, error=None, status=200):
-    """Show the draft editor: problems, layers and labels as forms, and the diff against the base version."""
+def editor(request, slug, *, error=None, status=200, refused=None):
+    """Show the draft editor: problems, layers and labels as forms, and the diff against the base version.
+
+    refused is the form of a refused edit of a layer or label: that row shows what was typed, not what is saved.
+    """
     project = managed(request, slug)
     draft = drafts.open_draft(project)
     if draft is None:
@@ -59,6 +62,8 @@ def editor(request, slug, *, error=None, status=200):
     for layer in layers:
         layer.attributes_json = json.dumps(layer.attributes, indent=1, ensure_ascii=False)
         layer.endpoints_json = json.dumps(layer.relation_endpoints, ensure_ascii=False)
+    if refused is not None:
+        keep_typed(layers, refused)
     diff = diff_codebooks(draft.based_on, draft) if draft.based_on_id else None
     return render(request, "annotate/codebook_editor.html", {
         "project": project, "draft": draft, "layers": layers, "problems": drafts.check_draft(draft),
@@ -78,7 +83,9 @@ def edit(request, slug, action):
     try:
         done = EDITS[action](draft, request)
     except drafts.DraftError as error:
-        return editor(request, slug, error=str(error), status=409 if isinstance(error, drafts.StaleDraft) else 400)
+        stale = isinstance(error, drafts.StaleDraft)
+        return editor(request, slug, error=str(error), status=409 if stale else 400,
+                      refused=None if stale else {"action": action, **request.POST.dict()})
     messages.success(request, done)
     return redirect("codebook-versions" if action in ("publish", "discard") else "project-codebook-draft", slug=slug)
 
@@ -137,6 +144,22 @@ def as_id(value):
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
+def keep_typed(layers, refused):
+    """Put the refused form's values on its layer or label, unsaved, so the editor shows them again."""
+    typed = {name: value for name, value in refused.items() if name in LABEL_TEXT or name in LAYER_TEXT}
+    if refused["action"] == "layer":
+        rows = [layer for layer in layers if str(layer.pk) == refused.get("layer")]
+        typed |= {"attributes_json": refused.get("attributes", ""), "endpoints_json": refused.get(
+            "relation_endpoints", ""), "multiple": refused.get("multiple") == "on"}
+    elif refused["action"] == "label":
+        rows = [label for layer in layers for label in layer.labels.all() if str(label.pk) == refused.get("label")]
+    else:
+        return
+    for found in rows:
+        for name, value in typed.items():
+            setattr(found, name, value)
+
+
 def row(model, draft, request, field):
     """Return the draft's layer or label whose id the form posted in field."""
     rows = Layer.objects.filter(codebook=draft) if model is Layer else (
@@ -181,6 +204,7 @@ def _label(draft, request):
 
 
 LABEL_TEXT = ("key", "name", "definition", "example", "color", "hotkey", "technique")
+LAYER_TEXT = ("key", "name", "description", "scope")
 EDITS = {
     "layer": _edit(drafts.update_layer, "Layer saved.", layer=_layer, fields=lambda d, r: layer_fields(r)),
     "layer-add": _edit(drafts.add_layer, "Layer added.",

@@ -196,3 +196,20 @@ def test_the_admin_shows_a_published_version_read_only(client, codebook, draft, 
     assert delete.status_code == 403
     mine = Label.objects.filter(layer__codebook=draft).first()
     assert 'name="name"' in client.get(reverse("admin:annotate_label_change", args=[mine.pk])).content.decode()
+
+
+def test_a_refused_edit_shows_what_was_typed_and_saves_nothing(manager_client, draft):
+    cue = draft_label(draft, "attribution", "cue")
+    response = manager_client.post(url("project-codebook-edit", "label"), {
+        "revision": 1, "label": cue.pk, "key": "source", "name": "Typed name", "definition": "Typed definition",
+    })
+    page = response.content.decode()
+    assert response.status_code == 400 and "key: &#x27;source&#x27; is already used here" in page
+    assert 'value="Typed name"' in page and "Typed definition" in page
+    assert draft_label(draft, "attribution", "cue").name == cue.name
+    layer = cue.layer
+    response = manager_client.post(url("project-codebook-edit", "layer"), {
+        "revision": 1, "layer": layer.pk, "key": layer.key, "name": "Typed layer", "scope": layer.scope,
+        "attributes": "[{"})
+    assert response.status_code == 400 and "[{</textarea>" in response.content.decode()
+    assert 'value="Typed layer"' in response.content.decode()
