@@ -1,13 +1,52 @@
 """What changed between two codebook versions: layers and labels added, removed, renamed, merged, split, edited."""
 
+import json
+
 from annotate.codebooks import LABEL_FIELDS, LAYER_FIELDS, label_successors
 from annotate.models import Label, Layer
 
 
 def _changes(old, new, fields):
-    """Return [(field, old value, new value)] for the fields that differ."""
-    return [(field, getattr(old, field), getattr(new, field)) for field in fields
-            if getattr(old, field) != getattr(new, field)]
+    """Return [(field, old value, new value)] for the fields that differ, JSON fields entry by entry."""
+    changes = []
+    for field in fields:
+        before, after = getattr(old, field), getattr(new, field)
+        if before != after:
+            changes += _entries(field, before, after) if isinstance(before, (list, dict)) else [(field, before, after)]
+    return changes
+
+
+def _entries(field, before, after):
+    """Return the changes of a JSON field (attributes by key, relation ends by role) as readable strings."""
+    def keyed(value):
+        if isinstance(value, dict):
+            return value
+        specs = [spec for spec in value if isinstance(spec, dict)] if isinstance(value, list) else []
+        return {str(spec.get("key")): spec for spec in specs} if len(specs) == len(value or []) else None
+
+    old, new = keyed(before), keyed(after)
+    if old is None or new is None:
+        return [(field, _readable(before), _readable(after))]
+    changes = []
+    for key in dict.fromkeys([*old, *new]):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes += [(f"{field}.{key}.{part}", _readable(a.get(part)), _readable(b.get(part)))
+                        for part in dict.fromkeys([*a, *b]) if a.get(part) != b.get(part)]
+        else:
+            changes.append((f"{field}.{key}", _readable(a), _readable(b)))
+    return changes
+
+
+def _readable(value):
+    """Return a value as the diff shows it: a list of words joined, other JSON as JSON, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ", ".join(value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict, bool)) else value
 
 
 def _layer_pairs(old_layers, new_layers):

@@ -95,3 +95,14 @@ def test_an_unrelated_codebook_is_matched_by_key(codebook):
     other, _ = load_codebook(data)
     labels = diff_codebooks(codebook, other)["labels"]
     assert keys(labels["removed"]) == ["content"] and labels["renamed"] == []
+
+
+def test_attributes_and_relation_ends_are_listed_entry_by_entry(codebook, draft, manager):
+    edit = {"draft": draft, "user": manager}
+    update_label(**edit, revision=1, label=draft_label(draft, "loaded_language", "loaded_language"),
+                 key="loaded_words")
+    update_label(**edit, revision=2, label=draft_label(draft, "attribution", "content"), key="said")
+    layers = {old.key: changes for old, _, changes in diff_codebooks(codebook, draft)["layers"]["changed"]}
+    assert layers["loaded_language"] == [("attributes.polarity.required_for", "loaded_language, slanted_word_choice",
+                                          "loaded_words, slanted_word_choice")]
+    assert layers["attribution_relation"] == [("relation_endpoints.content", "content", "said")]
