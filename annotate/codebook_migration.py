@@ -56,7 +56,7 @@ class Plan:
     target: Codebook
     moves: list  # [LabelMove] in codebook order
     successors: dict  # {old label id: [new label ids]}
-    duplicates: int = 0  # tags that merge into an identical tag of the same annotator and collapse
+    dropped: dict = field(default_factory=dict)  # {tag id: the identical tag it collapses into}, by collapse()
     impact: list = field(default_factory=list)  # [{"layer", "name", "scope", "before", "after", "labels"}]
 
     def count(self, kind):
@@ -66,6 +66,11 @@ class Plan:
     @property
     def tags(self):
         return sum(move.tags for move in self.moves)
+
+    @property
+    def duplicates(self):
+        """Return how many tags merge into an identical tag of the same annotator and collapse."""
+        return len(self.dropped)
 
     @property
     def changes(self):
@@ -135,7 +140,7 @@ def plan_move(*, project, target, user=None):
         move.options.sort(key=lambda new: (new.layer.order, new.order, new.pk))
     plan = Plan(project=project, source=source, target=target, moves=moves, successors=successors)
     tags = _tag_places(project)
-    plan.duplicates = len(collapse(tags, landing_map(plan, {}, strict=False))[0])
+    plan.dropped = collapse(tags, landing_map(plan, {}, strict=False))[0]
     if user is not None and any(move.kind == MERGED and move.tags for move in moves):
         plan.impact = merge_impact(plan, user)
     return plan
@@ -291,18 +296,11 @@ def relabelled_rows(plan, rows):
     for label in Label.objects.filter(layer__codebook=plan.target).select_related("layer").order_by("order", "id"):
         layers[label.layer_id]["labels"].append({"key": label.key, "name": label.name})
         new[label.pk] = label
-    tags, seen = [], set()
+    tags = []
     for tag in rows.tags:
         target = landing.get(by_key.get((tag.layer, tag.key)))
-        if target is None:
-            continue
-        label = new[target]
-        moved = tag._replace(layer=label.layer.key, key=label.key)
-        place = (moved.annotator, moved.gold, moved.segment, moved.start, moved.end, moved.layer, moved.key)
-        if moved.start is not None and place in seen:
-            continue
-        seen.add(place)
-        tags.append(moved)
+        if target is not None and tag.id not in plan.dropped:
+            tags.append(tag._replace(layer=new[target].layer.key, key=new[target].key))
     return dashboard.Rows(
         layers=list(layers.values()), documents=rows.documents,
         segments=rows.segments, finished=rows.finished, tags=tags, annotators=rows.annotators,
