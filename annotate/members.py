@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from annotate.audit import record
-from annotate.models import Annotation, Membership, Project
+from annotate.models import Annotation, Assignment, Membership, Project
 
 ROLES = Membership.Role
 
@@ -153,7 +153,11 @@ def remove_member(*, project, actor, user_id):
         check_keeps_a_manager(project, membership, None)
         username, role = membership.user.username, membership.role
         tags = Annotation.objects.filter(project=project, annotator_id=user_id).count()
+        # Work assigned to someone who is gone would count as covered and never be done: it is freed.
+        freed, _ = Assignment.objects.filter(project=project, annotator_id=user_id).delete()
         membership.delete()
         record(project=project, actor=actor, action="member.removed",
-               summary=f"removed {username} ({role}); their {tags} tags stay", user=username, role=role, tags=tags)
+               summary=f"removed {username} ({role}); their {tags} tags stay"
+               + (f", their {freed} assignments are freed" if freed else ""),
+               user=username, role=role, tags=tags, assignments_freed=freed)
     return username

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotate import members
-from annotate.models import Annotation, AuditEntry, Membership
+from annotate.models import Annotation, Assignment, AuditEntry, Membership
 from annotate.project_settings import StaleSettings, save_settings, settings_token
 from tests.api_helpers import make_span
 
@@ -308,3 +308,16 @@ def test_a_role_changed_by_someone_else_meanwhile_is_not_overwritten(project, ca
     assert "ann1 has been reviewer since you opened the page" in response.content.decode()
     assert project.memberships.get(user=cast["ann1"]).role == "reviewer"
     assert AuditEntry.objects.count() == 1
+
+
+def test_removing_a_member_frees_their_assignments_but_keeps_their_tags(project, document, cast, label):
+    from annotate.assignment import assign_documents
+
+    tag = make_span(project, document, cast["ann1"], label, "lifeline")
+    assign_documents(project=project, documents=[document], annotators=[cast["ann1"], cast["ann2"]],
+                     by=cast["manager"])
+    members.remove_member(project=project, actor=cast["manager"], user_id=cast["ann1"].pk)
+    assert list(Assignment.objects.values_list("annotator__username", flat=True)) == ["ann2"]
+    assert Annotation.objects.get(pk=tag.pk).annotator == cast["ann1"]
+    entry = AuditEntry.objects.filter(action="member.removed").get()
+    assert entry.summary == "removed ann1 (annotator); their 1 tags stay, their 1 assignments are freed"
