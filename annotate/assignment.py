@@ -52,11 +52,6 @@ def assigned_segments(project, user):
     return segments if is_open(project) else segments.filter(mine(user))
 
 
-def is_mine(project, user, segment):
-    """Return whether one sentence is the user's to annotate."""
-    return assigned_segments(project, user).filter(pk=segment.pk).exists()
-
-
 def undone_segments(project, user):
     """Return the user's sentences they have not marked done, in document order."""
     done = SegmentProgress.objects.filter(segment=OuterRef("pk"), annotator=user)

@@ -8,7 +8,6 @@ from annotate.assignment import (
     assign_documents,
     assigned_segments,
     auto_assign,
-    is_mine,
     next_sentence,
     next_sentences,
     reassign,
@@ -134,8 +133,9 @@ def test_a_sentence_is_mine_by_its_document_or_by_itself(project, cast, three):
     assign_documents(project=project, documents=[b], annotators=[cast["ann1"]], by=cast["manager"])
     Assignment.objects.create(project=project, document=a, segment=a.segments.get(index=1), annotator=cast["ann1"])
     assert sorted(assigned_segments(project, cast["ann1"]).values_list("text", flat=True)) == ["A 1.", "B 0."]
-    assert is_mine(project, cast["ann1"], a.segments.get(index=1))
-    assert not is_mine(project, cast["ann1"], a.segments.get(index=0))
+    mine = assigned_segments(project, cast["ann1"])
+    assert mine.filter(pk=a.segments.get(index=1).pk).exists()
+    assert not mine.filter(pk=a.segments.get(index=0).pk).exists()
     assert not assigned_segments(project, cast["ann2"]).exists()
 
 
