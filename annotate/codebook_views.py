@@ -4,7 +4,6 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,7 +11,8 @@ from django.views.decorators.http import require_POST
 from annotate import codebook_drafts as drafts
 from annotate.access import managed
 from annotate.codebook_diff import count_changes, diff_codebooks
-from annotate.models import Codebook, Label, Layer
+from annotate.codebooks import versions_of
+from annotate.models import Label, Layer
 from annotate.techniques import LABEL_TECHNIQUES
 
 MAX_IMPORT_BYTES = 1_000_000
@@ -20,12 +20,6 @@ MAX_IMPORT_BYTES = 1_000_000
 
 class FormProblem(drafts.DraftError):
     """A form field that cannot be read."""
-
-
-def versions_of(project):
-    """Return the versions a project's managers may see: its codebook's published lineage and its own drafts."""
-    return Codebook.objects.filter(key=project.codebook.key).filter(
-        Q(status=Codebook.Status.PUBLISHED) | Q(made_for=project)).order_by("-version")
 
 
 @login_required

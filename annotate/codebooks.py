@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from annotate.models import Codebook, Label, Layer
 from annotate.techniques import INVENTORY
@@ -100,6 +101,12 @@ def export_codebook(codebook):
             for layer in layers
         ],
     }
+
+
+def versions_of(project):
+    """Return the versions a project's managers may see: its codebook's published lineage and its own drafts."""
+    return Codebook.objects.filter(key=project.codebook.key).filter(
+        Q(status=Codebook.Status.PUBLISHED) | Q(made_for=project)).order_by("-version")
 
 
 def label_groups(labels):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from annotate.access import managed
 from annotate.codebook_migration import MoveError, plan_move
 from annotate.codebook_moving import do_move_codebook
-from annotate.models import Codebook
+from annotate.codebooks import versions_of
 
 SUMMARY = ("kept", "renamed", "merged", "split", "moved", "deleted", "collapsed", "sent_to_review")
 
@@ -17,7 +17,7 @@ SUMMARY = ("kept", "renamed", "merged", "split", "moved", "deleted", "collapsed"
 def move_codebook(request, slug, codebook_id):
     """Show the plan of moving the project to a codebook version; on POST, make the move."""
     project = managed(request, slug)
-    target = get_object_or_404(Codebook, pk=codebook_id)
+    target = get_object_or_404(versions_of(project), pk=codebook_id)
     choices = {key.removeprefix("label-"): value for key, value in request.POST.items() if key.startswith("label-")}
     error = None
     if request.method == "POST":

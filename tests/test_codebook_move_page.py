@@ -54,6 +54,20 @@ def test_an_unknown_codebook_is_404(client, project, cast):
     assert response.status_code == 404
 
 
+def test_another_projects_draft_or_another_codebook_line_is_404(client, project, codebook, cast):
+    from annotate.codebooks import load_codebook
+    from annotate.models import Project
+
+    other = Project.objects.create(slug="other", name="Other desk", codebook=codebook)
+    theirs = next_version(codebook, status=Codebook.Status.DRAFT)
+    Codebook.objects.filter(pk=theirs.pk).update(made_for=other)
+    foreign, _ = load_codebook({"key": "elsewhere", "version": 1, "layers": []})
+    manager = client_as(client, cast["manager"])
+    for target in (theirs, foreign):
+        response = manager.get(url(project, target))
+        assert response.status_code == 404 and "Other desk" not in response.content.decode()
+
+
 def test_the_plan_shows_each_label_its_change_and_the_merge_impact(client, project, codebook, cast, tagged):
     target = next_version(codebook, merges=MERGE, removed={"framing": ["legality"]})
     response = client_as(client, cast["manager"]).get(url(project, target))
@@ -81,6 +95,7 @@ def test_the_plan_page_reads_a_fixed_number_of_queries(client, project, codebook
 
 def test_a_draft_target_is_refused_with_a_message(client, project, codebook, cast):
     target = next_version(codebook, status=Codebook.Status.DRAFT)
+    Codebook.objects.filter(pk=target.pk).update(made_for=project)  # the project's own draft
     response = client_as(client, cast["manager"]).get(url(project, target))
     assert response.status_code == 400 and "is a draft" in response.content.decode()
 
