@@ -32,14 +32,22 @@ class BooleanFilter(django_filters.TypedChoiceFilter):
 
 
 class NoEmptyValues(forms.Form):
-    """Refuse a filter parameter given with no value: `?gold=` is a mistake, not "no filter"."""
+    """Refuse a filter parameter given with no value (`?gold=` is a mistake, not "no filter"), or more than once.
+
+    Every filter takes one value: `?project=1&project=` would otherwise be read as its last value and list
+    everything.
+    """
 
     def clean(self):
         cleaned = super().clean()
         for name in self.fields:
-            if name in self._errors or name not in self.data:
-                continue  # no parameter, or already refused for its value
-            if all(value == "" for value in self.data.getlist(name)):
+            if name not in self.data:
+                continue  # no parameter
+            values = self.data.getlist(name)
+            if len(values) > 1:
+                self._errors.pop(name, None)
+                self.add_error(name, "give this parameter once: a filter takes one value")
+            elif name not in self._errors and all(value == "" for value in values):
                 self.add_error(name, "must not be empty: leave the parameter out to list everything")
         return cleaned
 

@@ -251,7 +251,9 @@ def select_for_export(*, project, annotations, params):
     errors, echo = {}, {}
     for name in FILTERS:
         value = params.get(name)
-        if value is not None and (problem := text_problem(str(value))):
+        if hasattr(params, "getlist") and len(params.getlist(name)) > 1:
+            errors[name] = "give this parameter once: a filter takes one value"
+        elif value is not None and (problem := text_problem(str(value))):
             errors[name] = problem
         elif value == "":
             errors[name] = "must not be empty: leave the parameter out to export everything"
