@@ -9,17 +9,21 @@ import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import ssl
 import subprocess
 import tempfile
+import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+PGBIN = Path("/usr/lib/postgresql/15/bin")
 SCRIPT = ROOT / "deploy" / "local-cluster"
 PORTS = {"CLUSTER_PG_PORT": 55481, "CLUSTER_REDIS_PORT": 56381, "CLUSTER_HTTPS_PORT": 8543,
          "CLUSTER_HTTP_PORT": 8180, "CLUSTER_APP_PORT_BASE": 8200}
@@ -31,7 +35,7 @@ FORGED = "203.0.113.7"
 def missing_services():
     tools = ["nginx", "redis-server", "openssl", "curl"]
     missing = [tool for tool in tools if shutil.which(tool) is None]
-    if not Path("/usr/lib/postgresql/15/bin/initdb").exists():
+    if not (PGBIN / "initdb").exists():
         missing.append("postgresql-15")
     return missing
 
@@ -121,7 +125,7 @@ def test_health_answers_through_nginx_and_plain_http_is_redirected_to_https(clus
 
 
 def test_nginx_serves_hashed_static_files_itself_compressed_and_cached_for_a_year(cluster):
-    manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
+    manifest = json.loads((Path(settings.STATIC_ROOT) / "staticfiles.json").read_text())
     hashed = manifest["paths"]["annotate/annotate.js"]
     status, headers, body = call("GET", f"/static/{hashed}", headers={"Accept-Encoding": "gzip"}, cluster_dir=cluster)
     assert status == 200 and body
@@ -215,3 +219,27 @@ def test_token_throttle_counts_requests_on_both_servers_together(cluster):
         status, body = token_request("nobody", "wrong", source="127.0.0.4", **where)
         assert status == 429 and "throttled" in body["detail"]
     assert token_request("nobody", "wrong", source="127.0.0.5", app=1)[0] == 400
+
+
+def pg_ctl(cluster_dir, *args):
+    """Run pg_ctl on the cluster's PostgreSQL, as the user it runs as."""
+    command = shlex.join([str(PGBIN / "pg_ctl"), "-D", str(cluster_dir / "pg"), "-w", *args])
+    if os.geteuid() == 0:
+        command = f"su postgres -s /bin/sh -c {shlex.quote(command)}"
+    subprocess.run(command, shell=True, check=True, timeout=60, capture_output=True)
+
+
+def test_health_is_503_naming_the_database_while_postgresql_is_down_and_ok_once_it_is_back(cluster):
+    # postgresql's own record of how the cluster script started it: the same options start it again.
+    options = shlex.split((cluster / "pg" / "postmaster.opts").read_text())[1:]
+    pg_ctl(cluster, "-m", "fast", "stop")
+    try:
+        for where in ({"app": 1}, {"app": 2}, {"cluster_dir": cluster}):
+            status, _, body = call("GET", "/health/", **where)
+            assert (status, body) == (503, b"unavailable: database\n")
+    finally:
+        pg_ctl(cluster, "-l", str(cluster / "pg" / "server.log"), "-o", shlex.join(options), "start")
+    deadline = time.monotonic() + 15
+    while call("GET", "/health/", app=1)[0] != 200 or call("GET", "/health/", app=2)[0] != 200:
+        assert time.monotonic() < deadline, "the app servers did not reconnect to PostgreSQL"
+        time.sleep(0.2)
