@@ -122,6 +122,16 @@ def test_health_answers_through_nginx_and_plain_http_is_redirected_to_https(clus
     response = connection.getresponse()
     assert response.status == 301
     assert response.headers["Location"] == f"https://127.0.0.1:{PORTS['CLUSTER_HTTPS_PORT']}/projects/?page=2"
+    # Each app server answers a probe over plain HTTP; anything else it sends to HTTPS.
+    for port in APP_PORTS:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/health/")
+        assert connection.getresponse().status == 200
+        connection.close()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/projects/")
+        assert connection.getresponse().status == 301
+        connection.close()
 
 
 def test_nginx_serves_hashed_static_files_itself_compressed_and_cached_for_a_year(cluster):
