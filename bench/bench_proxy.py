@@ -51,7 +51,7 @@ def main():
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    parent = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
+    parent = Path(tempfile.mkdtemp(prefix="bench-proxy-", dir="/tmp"))
     parent.chmod(0o755)
     cluster = parent / "state"
     env = {**os.environ, "CLUSTER_DIR": str(cluster), **{name: str(port) for name, port in PORTS.items()}}

@@ -40,7 +40,7 @@ def missing_services():
     return missing
 
 
-def pytest_skip_or_fail():
+def skip_or_fail_without_cluster():
     if os.environ.get("DATABASE_URL"):
         pytest.skip("the cluster smoke test runs once, in the SQLite run")
     missing = missing_services()
@@ -53,16 +53,17 @@ def pytest_skip_or_fail():
 
 @pytest.fixture(scope="module")
 def cluster():
-    pytest_skip_or_fail()
+    skip_or_fail_without_cluster()
     # Not pytest's tmp_path: PostgreSQL runs as its own user and must reach its data directory.
-    parent = Path(tempfile.mkdtemp(prefix="cluster-smoke-"))
+    parent = Path(tempfile.mkdtemp(prefix="cluster-smoke-", dir="/tmp"))
     parent.chmod(0o755)
     directory = parent / "state"
     env = {**os.environ, "CLUSTER_DIR": str(directory), "DJANGO_TOKEN_RATE": f"{TOKEN_RATE}/min",
+           "DJANGO_LOGIN_FAILURE_LIMIT": "10",
            **{name: str(port) for name, port in PORTS.items()}}
     try:
         subprocess.run([SCRIPT, "up"], env=env, check=True, timeout=300, capture_output=True, text=True)
-    except subprocess.CalledProcessError as error:
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         subprocess.run([SCRIPT, "down"], env=env, timeout=120)
         pytest.fail(f"local-cluster up failed:\n{error.stdout}\n{error.stderr}")
     try:
