@@ -193,7 +193,8 @@ class Baseline:
         self.log = open(self.dir / "gunicorn.log", "w")  # closed in stop()
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "project.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--timeout", "60", "--log-level", "warning"],
+             "--workers", str(workers), "--timeout", "60", "--log-level", "warning",
+             "--access-logfile", str(self.dir / "access.log"), "--access-logformat", '"%(r)s" %(s)s %(M)sms'],
             cwd=self.code, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         # Ready when every worker has booted and answers, not when the master has bound its port.
         probe = Connection(self.port, False, {"Authorization": f"Token {self.setup['users'][0]['token']}"}, [])
@@ -337,7 +338,29 @@ def join(threads, seconds):
         thread.join(timeout=seconds + 30)
 
 
-def summary(name, records, seconds, kinds=None):
+class ServerTimes:
+    """Read the creates' times inside the app servers (gunicorn's access log, %(M)s) written since the last read."""
+
+    def __init__(self, *paths):
+        self.offsets = {Path(path): 0 for path in paths}
+
+    def creates(self):
+        times = []
+        for path, offset in self.offsets.items():
+            if not path.exists():
+                continue
+            with open(path, "rb") as log:
+                log.seek(offset)
+                lines = log.read().decode(errors="replace").splitlines()
+                self.offsets[path] = log.tell()
+            times += [int(line.rsplit(" ", 1)[1][:-2]) for line in lines
+                      if '"POST /api/annotations/' in line and line.endswith("ms")]
+        times.sort()
+        return {"server_p50": times[len(times) // 2] if times else float("nan"),
+                "server_p95": times[min(len(times) - 1, int(len(times) * 0.95))] if times else float("nan")}
+
+
+def summary(name, records, seconds, kinds=None, server=None):
     chosen = [r for r in records if kinds is None or r[0] in kinds]
     answered = sorted(ms for _, status, ms, _, _ in chosen if status != "error")
     errors = sum(status == "error" or status >= 500 for _, status, _, _, _ in chosen)
@@ -349,7 +372,8 @@ def summary(name, records, seconds, kinds=None):
     return {"name": name, "requests": len(chosen), "per_s": len(chosen) / seconds, "p50": pct(0.50),
             "p95": pct(0.95), "p99": pct(0.99), "errors": errors,
             "statuses": ", ".join(f"{s}: {c}" for s, c in sorted(statuses.items())),
-            "mean": statistics.fmean(answered) if answered else float("nan")}
+            "mean": statistics.fmean(answered) if answered else float("nan"),
+            **(server or {"server_p50": float("nan"), "server_p95": float("nan")})}
 
 
 def saturation(port, tls, setup, clients, seconds, fault=None):
@@ -383,6 +407,7 @@ def lockout(cluster):
     proxy = Connection(cluster.https_port, True, {}, records)
     wrong = [proxy.request("login", "POST", "/api/token/", {"username": LOCKED_USER, "password": f"wrong{i}"})[0]
              for i in range(10)]
+    time.sleep(1)  # gunicorn writes the access log line after the answer has left
     per_server = {n: cluster.access_log_lines(n, "POST /api/token/") for n in (1, 2)}
     right = {"nginx": proxy.request("login", "POST", "/api/token/",
                                     {"username": LOCKED_USER, "password": RIGHT_PASSWORD})[0]}
@@ -409,8 +434,9 @@ def check_keys(cluster, keys):
 
 def print_row(row, base=None):
     ratio = f"{row['per_s'] / base['per_s']:.2f}" if base else "-"
+    in_server = "-" if row["server_p50"] != row["server_p50"] else f"{row['server_p50']:.0f} / {row['server_p95']:.0f}"
     print(f"| {row['name']} | {row['requests']} | {row['per_s']:.1f} | {ratio} | {row['p50']:.0f} | {row['p95']:.0f} "
-          f"| {row['p99']:.0f} | {row['errors']} | {row['statuses']} |")
+          f"| {row['p99']:.0f} | {in_server} | {row['errors']} | {row['statuses']} |")
 
 
 def main():
@@ -436,26 +462,32 @@ def main():
               f"nginx https :{cluster.https_port}, app servers :{cluster.app_port(1)} :{cluster.app_port(2)}")
         sys.stdout.flush()
 
+        times = ServerTimes(cluster.dir / "app1.access.log", cluster.dir / "app2.access.log")
+        times.creates()
         records, seconds = paced(cluster.https_port, setup, args.annotators, args.paced_seconds)
+        server = times.creates()
         paced_rows = [summary("paced, all requests", records, seconds),
                       *(summary(f"paced, {kind}", records, seconds, {kind})
-                        for kind in ("create", "edit", "delete", "read", "page"))]
+                        for kind in ("edit", "delete", "read", "page"))]
+        paced_rows.insert(1, summary("paced, create", records, seconds, {"create"}, server))
 
         records, _, seconds, _ = saturation(cluster.https_port, True, setup, args.clients, args.saturation_seconds)
-        cluster_row = summary("saturation, cluster through nginx", records, seconds)
+        cluster_row = summary("saturation, cluster through nginx", records, seconds, server=times.creates())
 
         baseline = Baseline(args.baseline_commit, cluster.pg_port, args.baseline_workers, args.clients)
+        baseline_times = ServerTimes(baseline.dir / "access.log")
+        baseline_times.creates()
         records, _, seconds, _ = saturation(baseline.port, False, baseline.setup, args.clients,
                                             args.saturation_seconds)
         baseline_row = summary(f"saturation, baseline {args.baseline_commit} ({args.baseline_workers} workers, "
-                               "direct)", records, seconds)
+                               "direct)", records, seconds, server=baseline_times.creates())
         baseline.stop()
         baseline = None
 
         records, keys, seconds, window = saturation(
             cluster.https_port, True, setup, args.clients, args.saturation_seconds,
             fault=lambda: cluster.run("stop-app", "1", "--kill"))
-        failure_row = summary("failure: app server 1 killed", records, seconds)
+        failure_row = summary("failure: app server 1 killed", records, seconds, server=times.creates())
         failed = [(status, begun, ended) for _, status, begun, ended in keys if status == "error" or status >= 500]
         in_flight = sum(begun < window["begun"] < ended for _, _, begun, ended in keys)
         started_before = sum(begun < window["ended"] for _, begun, _ in failed)
@@ -469,13 +501,15 @@ def main():
         cluster.down()
 
     print(f"\n{args.annotators} paced annotators for {args.paced_seconds:.0f} s through nginx (https, keep-alive)")
-    print("| phase | requests | per s | x baseline | p50 ms | p95 ms | p99 ms | errors | answers by status |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| phase | requests | per s | x baseline | p50 ms | p95 ms | p99 ms | create in server p50 / p95 ms | errors "
+          "| answers by status |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in paced_rows:
         print_row(row)
     print(f"\nsaturation: {args.clients} clients creating tags without a pause for {args.saturation_seconds:.0f} s")
-    print("| phase | creates | creates/s | x baseline | p50 ms | p95 ms | p99 ms | errors | answers by status |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| phase | creates | creates/s | x baseline | p50 ms | p95 ms | p99 ms | create in server p50 / p95 ms "
+          "| errors | answers by status |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print_row(baseline_row)
     print_row(cluster_row, baseline_row)
     print_row(failure_row, baseline_row)
