@@ -74,7 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Pages, API answers and streamed exports are gzipped for clients that accept it; a stream stays a
-    # stream (each chunk is compressed and flushed). Static files come precompressed from WhiteNoise.
+    # stream (compressed as it is written, in zlib's fixed buffers). Static files come precompressed from WhiteNoise.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
