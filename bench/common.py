@@ -34,3 +34,29 @@ def setup_django(db_path=None):
 def peak_rss_mb():
     """Return this process's peak resident set size in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# The commit before splitting went past pysbd for plain sentences: the baseline of bench_import and bench_sentences.
+PREVIOUS_COMMIT = "00ffe03"
+
+
+def previous_importer():
+    """Return the (segmentation, importing) modules as they were at PREVIOUS_COMMIT, read from git."""
+    import subprocess
+    import types
+
+    modules = []
+    for name in ("segmentation", "importing"):
+        source = subprocess.check_output(["git", "show", f"{PREVIOUS_COMMIT}:annotate/{name}.py"], cwd=ROOT, text=True)
+        source = source.replace("from annotate.segmentation import", "from previous_segmentation import")
+        module = types.ModuleType(f"previous_{name}")
+        sys.modules[module.__name__] = module  # dataclasses look their module up there
+        exec(compile(source, f"{PREVIOUS_COMMIT}:annotate/{name}.py", "exec"), module.__dict__)
+        modules.append(module)
+    return tuple(modules)
+
+
+def current_rss_mb():
+    """Return this process's resident set size now, in MB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
