@@ -60,10 +60,12 @@ INNER_END_RE = re.compile(r"(?P<punct>[.!?…]+)(?P<close>[”’\"')\]»]*)(?=\
 # A sentence end that needs no splitter: a word of two letters or more that is not an abbreviation, a full
 # stop, question or exclamation mark, any closing quotes or brackets, then a space and a capital.
 FAST_END_RE = re.compile(r"(?<![\w.])(?P<word>[^\W\d_]{2,})[.!?][”’\"')\]»]*(?=\s+[\"“‘(]?[A-Z])")
-# Words that hold sentence punctuation, which decides whether a stretch needs the full splitter.
-PUNCTUATED_WORD_RE = re.compile(r"(?<!\S)[^\s.!?…]*[.!?…]\S*")
+# Sentence punctuation, which decides whether a stretch needs the full splitter, and the rest of its word.
+MARK_RE = re.compile(r"[.!?…]")
+WORD_REST_RE = re.compile(r"\S*")
 # List items ("1)", "(a)", "iv.") are sentences to pysbd even without punctuation.
-LIST_MARK_RE = re.compile(r"(?<!\S)\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)](?!\S)")
+LIST_END_RE = re.compile(r"[.)](?!\S)")
+LIST_MARK_RE = re.compile(r"\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)]")
 TOO_DENSE = "they hold runs of abbreviations, initials or dots that the full splitter takes too long over"
 OUT_OF_TIME = "the full splitter ran out of time on this article"
 PIECE_MAX_CHARS = 4000
@@ -232,7 +234,7 @@ def _fast_spans(text, start, end, language):
     always end a sentence; a stretch between two of them whose punctuation can only mean one thing (see
     _plain) is one sentence as it stands, and any other goes through pysbd and the layer as before.
     """
-    if LIST_MARK_RE.search(text, start, end):
+    if any(LIST_MARK_RE.fullmatch(_last_word(text, start, m.end())) for m in LIST_END_RE.finditer(text, start, end)):
         return _split_inner_ends(text, _pysbd_spans(text, start, end, language))
     spans, sentence = [], _skip_space(text, start, end)
     for m in FAST_END_RE.finditer(text, sentence, end):
@@ -268,16 +270,20 @@ def _plain(text, start, end):
     (it never splits there); a paragraph with list items ("1)", "(a)") goes to pysbd whole, as they are
     sentences to it.
     """
-    for m in PUNCTUATED_WORD_RE.finditer(text, start, end):
-        word = m[0]
+    pos = start
+    while m := MARK_RE.search(text, pos, end):
+        word_start, pos = m.start(), WORD_REST_RE.match(text, m.end(), end).end()
+        while word_start > start and not text[word_start - 1].isspace():
+            word_start -= 1
+        word = text[word_start:pos]
         run = len(word.rstrip(CLOSING_QUOTES))
         core = word[:run].rstrip(".!?…")
         if not _marks_inside_join(core.lstrip(OPENING_PUNCTUATION)):
             return False
-        if m.end() == end:
+        if pos == end:
             continue  # the sure end itself, or the paragraph's end
         marks, closing = word[len(core) : run], word[run:]
-        if not _mark_joins(text, core.lstrip(OPENING_PUNCTUATION), marks, closing, _skip_space(text, m.end(), end)):
+        if not _mark_joins(text, core.lstrip(OPENING_PUNCTUATION), marks, closing, _skip_space(text, pos, end)):
             return False
     return True
 

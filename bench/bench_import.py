@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from common import current_rss_mb, peak_rss_mb, previous_importer, setup_django
+from common import current_rss_mb, peak_rss_mb, previous_module, setup_django
 
 WORDS = ("sanctions oil partnership alliance refinery gold barrels cooperation minister officials energy "
          "sovereignty pressure imports technology agreement vaccines bank currency shipment tractor").split()
@@ -82,7 +82,8 @@ def run_case(importer, sentences, layout):
         if importer == "current":
             from annotate.importing import import_article
         else:
-            import_article = previous_importer()[1].import_article
+            previous_module("segmentation")
+            import_article = previous_module("importing").import_article
         warm = Project.objects.create(slug="warm-up", name="Warm-up", codebook=codebook)
         import_article(project=warm, name="warm.txt", raw=article(random.Random(1), 0).encode())
         project = Project.objects.create(slug="bench", name="Bench", codebook=codebook)
@@ -93,7 +94,7 @@ def run_case(importer, sentences, layout):
         count = Segment.objects.filter(document__project=project).count()
         warnings = sum(len(document.import_warnings) for document in project.documents.all())
     print(json.dumps({"importer": importer, "layout": layout, "files": len(batch), "sentences": count,
-                      "seconds": seconds, "warnings": warnings, "rss_growth": peak_rss_mb() - before,
+                      "seconds": seconds, "warnings": warnings, "rss_growth": max(0.0, peak_rss_mb() - before),
                       "peak_rss": peak_rss_mb()}))
 
 

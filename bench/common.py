@@ -40,20 +40,20 @@ def peak_rss_mb():
 PREVIOUS_COMMIT = "00ffe03"
 
 
-def previous_importer():
-    """Return the (segmentation, importing) modules as they were at PREVIOUS_COMMIT, read from git."""
+def previous_module(name):
+    """Return annotate/<name>.py as it was at PREVIOUS_COMMIT, read from git, importing the previous splitter."""
     import subprocess
     import types
 
-    modules = []
-    for name in ("segmentation", "importing"):
-        source = subprocess.check_output(["git", "show", f"{PREVIOUS_COMMIT}:annotate/{name}.py"], cwd=ROOT, text=True)
-        source = source.replace("from annotate.segmentation import", "from previous_segmentation import")
-        module = types.ModuleType(f"previous_{name}")
-        sys.modules[module.__name__] = module  # dataclasses look their module up there
-        exec(compile(source, f"{PREVIOUS_COMMIT}:annotate/{name}.py", "exec"), module.__dict__)
-        modules.append(module)
-    return tuple(modules)
+    module_name = f"previous_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    source = subprocess.check_output(["git", "show", f"{PREVIOUS_COMMIT}:annotate/{name}.py"], cwd=ROOT, text=True)
+    source = source.replace("from annotate.segmentation import", "from previous_segmentation import")
+    module = types.ModuleType(module_name)
+    sys.modules[module_name] = module  # dataclasses look their module up there
+    exec(compile(source, f"{PREVIOUS_COMMIT}:annotate/{name}.py", "exec"), module.__dict__)
+    return module
 
 
 def current_rss_mb():
