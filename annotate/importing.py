@@ -95,7 +95,8 @@ def import_article(*, project, name, raw, source_name="", external_id="", user=N
         raise ArticleImportError(name, "external id must be printable characters on one line, without tabs",
                                  field="external_id")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    existing = Document.objects.filter(project=project, text_sha256=digest).first()
+    # By primary key: the default ordering by project would join the project table for a row the key finds alone.
+    existing = Document.objects.filter(project=project, text_sha256=digest).order_by("pk").first()
     if existing is not None:
         return ImportResult(existing, created=False)
     try:
