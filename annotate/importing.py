@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from annotate.models import Document, Segment, Source
 from annotate.segmentation import SegmentationError, parse_article
@@ -95,7 +95,8 @@ def import_article(*, project, name, raw, source_name="", external_id="", user=N
         raise ArticleImportError(name, "external id must be printable characters on one line, without tabs",
                                  field="external_id")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    existing = Document.objects.filter(project=project, text_sha256=digest).first()
+    # By primary key: the default ordering by project would join the project table for a row the key finds alone.
+    existing = Document.objects.filter(project=project, text_sha256=digest).order_by("pk").first()
     if existing is not None:
         return ImportResult(existing, created=False)
     try:
@@ -131,19 +132,25 @@ def import_article(*, project, name, raw, source_name="", external_id="", user=N
             import_warnings=article.warnings,
             imported_by=user,
         )
-        Segment.objects.bulk_create(
-            Segment(
-                document=document,
-                index=index,
-                kind=span.kind,
-                paragraph=span.paragraph,
-                start=span.start,
-                end=span.end,
-                text=span.text,
-            )
-            for index, span in enumerate(article.segments)
-        )
+        insert_segments(document, article.segments)
     return ImportResult(document, created=True)
+
+
+def insert_segments(document, spans):
+    """Insert a new document's segments with one prepared statement, without a model instance per row.
+
+    Building and preparing 20,000 Segment instances cost more than splitting their text; the rows are plain
+    values, and the database still checks every constraint on them.
+    """
+    meta = Segment._meta
+    names = ("document", "index", "kind", "paragraph", "start", "end", "text")
+    columns = [meta.get_field(name).column for name in names]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(document.pk, index, span.kind, span.paragraph, span.start, span.end, span.text)
+                                 for index, span in enumerate(spans)])
 
 
 def article_paths(paths):

@@ -57,6 +57,15 @@ SIMPLE_END_RE = re.compile(r"(?:(?<![\w.])(?P<initial>[A-Z]))?(?:[.!?…]+)[\"�
 # A sentence end that pysbd leaves inside a quotation or after a run of ? and !: final punctuation,
 # closing quotes or brackets, space, then opening quotes or brackets and a capital.
 INNER_END_RE = re.compile(r"(?P<punct>[.!?…]+)(?P<close>[”’\"')\]»]*)(?=\s+[“‘\"'(\[«]*[A-Z])")
+# A sentence end that needs no splitter: a word of two letters or more that is not an abbreviation, a full
+# stop, question or exclamation mark, any closing quotes or brackets, then a space and a capital.
+FAST_END_RE = re.compile(r"(?<![\w.])(?P<word>[^\W\d_]{2,})[.!?][”’\"')\]»]*(?=\s+[\"“‘(]?[A-Z])")
+# Sentence punctuation, which decides whether a stretch needs the full splitter, and the rest of its word.
+MARK_RE = re.compile(r"[.!?…]")
+WORD_REST_RE = re.compile(r"\S*")
+# List items ("1)", "(a)", "iv.") are sentences to pysbd even without punctuation.
+LIST_END_RE = re.compile(r"[.)](?!\S)")
+LIST_MARK_RE = re.compile(r"\(?(?:\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})[.)]")
 TOO_DENSE = "they hold runs of abbreviations, initials or dots that the full splitter takes too long over"
 OUT_OF_TIME = "the full splitter ran out of time on this article"
 PIECE_MAX_CHARS = 4000
@@ -136,7 +145,7 @@ def _split(text, start, end, language, deadline=None):
             spans += _simple_spans(text, piece_start, piece_end)
             reason = reason or TOO_DENSE
         else:
-            spans += _split_inner_ends(text, _pysbd_spans(text, piece_start, piece_end, language))
+            spans += _fast_spans(text, piece_start, piece_end, language)
     return _merge_abbreviation_splits(text, _merge_false_splits(text, spans)), reason
 
 
@@ -216,6 +225,98 @@ def _pysbd_spans(text, start, end, language):
         tail_end = start + _rstrip(chunk, tail, length)
         spans[-1:] = [(spans[-1][0], tail_end)] if spans else [(start + tail, tail_end)]
     return spans
+
+
+def _fast_spans(text, start, end, language):
+    """Return the sentences of text[start:end], sending pysbd only the stretches that need it.
+
+    The text is cut at sure sentence ends outside quotes and brackets, where pysbd and the repair layer
+    always end a sentence; a stretch between two of them whose punctuation can only mean one thing (see
+    _plain) is one sentence as it stands, and any other goes through pysbd and the layer as before.
+    """
+    if any(LIST_MARK_RE.fullmatch(_last_word(text, start, m.end())) for m in LIST_END_RE.finditer(text, start, end)):
+        return _split_inner_ends(text, _pysbd_spans(text, start, end, language))
+    spans, sentence = [], _skip_space(text, start, end)
+    for m in FAST_END_RE.finditer(text, sentence, end):
+        cut, following = m.end(), _skip_space(text, m.end(), end)
+        if (
+            m["word"].lower() + "." in NOT_SENTENCE_FINAL
+            or _opened(text, sentence, cut) > 0
+            or _speaker_follows(text, cut, following)
+        ):
+            continue
+        spans += _stretch_spans(text, sentence, cut, language)
+        sentence = following
+    if sentence < end:
+        spans += _stretch_spans(text, sentence, _rstrip(text, sentence, end), language)
+    return spans
+
+
+def _stretch_spans(text, start, end, language):
+    """Return the sentences of a stretch between sure ends: itself if plain, else pysbd's and the layer's."""
+    if _plain(text, start, end):
+        return [(start, end)]
+    return _split_inner_ends(text, _pysbd_spans(text, start, end, language))
+
+
+def _plain(text, start, end):
+    """Return whether no sentence can end inside text[start:end] (a stretch ending at a sure end or the paragraph's).
+
+    Each mark is one the repair layer always joins, whatever pysbd does there: a title or Latin abbreviation
+    ("Dr.", "e.g."); an abbreviation or initialism before a word that does not start with a capital, or a
+    country's initials before a capital that does not open a sentence ("U.S. Treasury"); a question or
+    exclamation mark before a lower-case word; a mark inside a word ("3.5", "x.org/p?q=1"). Initials closed
+    by a bracket before a lower-case word ("(the I.M.F.) said") are the one case left to pysbd's own rule
+    (it never splits there); a paragraph with list items ("1)", "(a)") goes to pysbd whole, as they are
+    sentences to it.
+    """
+    pos = start
+    while m := MARK_RE.search(text, pos, end):
+        word_start, pos = m.start(), WORD_REST_RE.match(text, m.end(), end).end()
+        while word_start > start and not text[word_start - 1].isspace():
+            word_start -= 1
+        word = text[word_start:pos]
+        run = len(word.rstrip(CLOSING_QUOTES))
+        core = word[:run].rstrip(".!?…")
+        if not _marks_inside_join(core.lstrip(OPENING_PUNCTUATION)):
+            return False
+        if pos == end:
+            continue  # the sure end itself, or the paragraph's end
+        marks, closing = word[len(core) : run], word[run:]
+        if not _mark_joins(text, core.lstrip(OPENING_PUNCTUATION), marks, closing, _skip_space(text, pos, end)):
+            return False
+    return True
+
+
+def _marks_inside_join(core):
+    """Return whether every mark inside a word comes before a character the layer joins after, or is an initial."""
+    if INITIALISM_RE.fullmatch(core + "."):
+        return True
+    for pos, char in enumerate(core):
+        if char in ".!?…":
+            following = core[pos + 1 : pos + 2]
+            if not following or following.isupper() or following in OPENING_PUNCTUATION or following in ".!?…":
+                return False
+    return True
+
+
+def _mark_joins(text, core, marks, closing, following):
+    """Return whether the layer always joins the sentence across marks after core, before the word at following."""
+    if not marks:
+        return True
+    first = text[following]
+    word = _first_word(text, following, min(len(text), following + 80)).lstrip(OPENING_PUNCTUATION)
+    if marks in ("?", "!"):
+        return first.islower()
+    if marks != ".":
+        return False
+    token = core + "."
+    abbreviated = token.lower() in ABBREVIATIONS or INITIALISM_RE.fullmatch(token)
+    if closing:
+        return closing == ")" and bool(INITIALISM_RE.fullmatch(token)) and word[:1].islower()
+    if token.lower() in NEVER_FINAL or (abbreviated and not word[:1].isupper()):
+        return True
+    return bool(COUNTRY_INITIALISM_RE.fullmatch(token)) and word.rstrip(",.;:").lower() not in SENTENCE_OPENERS
 
 
 def _simple_spans(text, start, end):

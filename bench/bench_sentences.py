@@ -5,7 +5,7 @@ paragraph (or article), which every splitter finds. Precision, recall and F1 are
 category and over all cases. Other splitters from PyPI are scored too when they can be imported (add their
 install folder to PYTHONPATH); the project does not depend on them.
 
-    .venv/bin/python bench/bench_sentences.py                      # ours and pysbd
+    .venv/bin/python bench/bench_sentences.py                      # ours, ours before (from git) and pysbd
     PYTHONPATH=/tmp/alt .venv/bin/python bench/bench_sentences.py  # with sentencex, nupunkt, syntok there
 """
 
@@ -24,11 +24,20 @@ from annotate.segmentation import parse_article, split_sentences  # noqa: E402
 CASES = ROOT / "tests" / "data" / "sentence_boundaries.json"
 
 
-def ours(case):
+def ours(case, parse=parse_article, split=split_sentences):
     """Return our sentence spans: split_sentences on a paragraph, parse_article's segments on an article."""
     if "article" in case:
-        return [(segment.start, segment.end) for segment in parse_article(case["article"]).segments]
-    return split_sentences(case["text"])
+        return [(segment.start, segment.end) for segment in parse(case["article"]).segments]
+    return split(case["text"])
+
+
+def previous_splitter():
+    """Return ours as it was at common.PREVIOUS_COMMIT, before plain sentences skipped pysbd."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from common import previous_module
+
+    module = previous_module("segmentation")
+    return lambda case: ours(case, module.parse_article, module.split_sentences)
 
 
 def located(text, sentences):
@@ -106,7 +115,7 @@ def score(cases, splitters):
         expected = boundaries(text, gold(case))
         for name, split in splitters.items():
             began = time.perf_counter()
-            found = boundaries(text, split(case) if name == "ours" else split(text))
+            found = boundaries(text, split(case) if name in ("ours", "previous") else split(text))
             row = counts[name][case["category"]]
             row[0] += len(found & expected)
             row[1] += len(found - expected)
@@ -160,7 +169,7 @@ def main():
     parser.add_argument("--cases", type=Path, default=CASES, help="a JSON file of cases (default: the test set)")
     args = parser.parse_args()
     cases = json.loads(args.cases.read_text(encoding="utf-8"))
-    splitters = {"ours": ours, "pysbd": plain_pysbd()}
+    splitters = {"ours": ours, "previous": previous_splitter(), "pysbd": plain_pysbd()}
     for name, make in OPTIONAL.items():
         try:
             splitters[name] = make()

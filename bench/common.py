@@ -34,3 +34,29 @@ def setup_django(db_path=None):
 def peak_rss_mb():
     """Return this process's peak resident set size in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# The commit before splitting went past pysbd for plain sentences: the baseline of bench_import and bench_sentences.
+PREVIOUS_COMMIT = "00ffe03"
+
+
+def previous_module(name):
+    """Return annotate/<name>.py as it was at PREVIOUS_COMMIT, read from git, importing the previous splitter."""
+    import subprocess
+    import types
+
+    module_name = f"previous_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    source = subprocess.check_output(["git", "show", f"{PREVIOUS_COMMIT}:annotate/{name}.py"], cwd=ROOT, text=True)
+    source = source.replace("from annotate.segmentation import", "from previous_segmentation import")
+    module = types.ModuleType(module_name)
+    sys.modules[module_name] = module  # dataclasses look their module up there
+    exec(compile(source, f"{PREVIOUS_COMMIT}:annotate/{name}.py", "exec"), module.__dict__)
+    return module
+
+
+def current_rss_mb():
+    """Return this process's resident set size now, in MB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from annotate.importing import ArticleImportError, import_article
-from annotate.models import Document, Segment
+from annotate.models import Document, Segment, Source
 from tests.conftest import SEED
 
 
@@ -133,3 +133,24 @@ def test_command_reports_a_duplicate(document, project, capsys):
     call_command("import_article", str(SEED), project=project.slug)
     assert f"same text already imported as document {document.pk}" in capsys.readouterr().out
     assert Document.objects.count() == 1
+
+
+def article_of(sentences, title):
+    body = " ".join(f"Sentence {n} of the report by Dr. Smith (e.g. at the U.N.) was read." for n in range(sentences))
+    return f"{title}\n\nSource: Wire\n\n{body}\n".encode()
+
+
+def test_an_import_costs_the_same_queries_for_three_sentences_or_three_thousand(project, django_assert_num_queries):
+    Source.objects.create(name="Wire")
+    # Existing text, savepoint, source lookup, document, every segment in one statement, release.
+    with django_assert_num_queries(6):
+        import_article(project=project, name="short.txt", raw=article_of(3, "Short"))
+    with django_assert_num_queries(6):
+        import_article(project=project, name="long.txt", raw=article_of(3000, "Long"))
+    long = Document.objects.get(title="Long")
+    title, *body = long.segments.all()
+    assert (title.kind, title.text) == ("title", "Long")
+    assert len(body) == 3000
+    assert [s.index for s in body] == list(range(1, 3001))
+    assert all(long.text[s.start : s.end] == s.text and s.kind == "body" and s.paragraph == 1 for s in body)
+    assert body[-1].text == "Sentence 2999 of the report by Dr. Smith (e.g. at the U.N.) was read."

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.segmentation import SegmentationError, parse_article, split_sentences
+from annotate import segmentation
+from annotate.segmentation import (
+    SegmentationError,
+    _merge_abbreviation_splits,
+    _merge_false_splits,
+    _pysbd_spans,
+    _split_inner_ends,
+    parse_article,
+    split_sentences,
+)
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "telesur-iran-venezuela-2025-06-09.txt"
 STANDFIRST = (
@@ -224,12 +233,73 @@ def test_split_sentences_repairs_abbreviation_and_line_break_splits(text, expect
     ],
     ids=["abbreviation-splits", "altered-characters", "dropped-tail"],
 )
-def test_split_sentences_keeps_exact_offsets_whatever_pysbd_returns(monkeypatch, text, pieces, expected):
+def test_pysbd_sentences_keep_exact_offsets_whatever_pysbd_returns(monkeypatch, text, pieces, expected):
     monkeypatch.setattr(
         "annotate.segmentation._segmenter",
         lambda language: SimpleNamespace(processor=lambda chunk: SimpleNamespace(process=lambda: pieces))
     )
-    assert [text[s:e] for s, e in split_sentences(text)] == expected
+    assert [text[s:e] for s, e in pysbd_path(text)] == expected
+
+
+def pysbd_path(text):
+    """Return the sentences of one paragraph as pysbd and the repair layer make them, without the fast path."""
+    spans = _split_inner_ends(text, _pysbd_spans(text, 0, len(text), "en"))
+    return _merge_abbreviation_splits(text, _merge_false_splits(text, spans))
+
+
+def test_plain_sentences_are_split_without_pysbd(monkeypatch):
+    text = (
+        "Dr. Ahmadi met the U.S. Treasury team (e.g. at the I.M.F.) on Monday. “Why?” he asked. "
+        "Output rose 3.5 percent, see x.org/p?q=1 for details! Prices of oil etc. fell. It was “a disaster.” "
+        "Trade went on."
+    )
+    expected = [sentence for sentence in pysbd_path(text)]
+    monkeypatch.setattr("annotate.segmentation._segmenter", lambda language: pytest.fail("pysbd was called"))
+    assert split_sentences(text) == expected
+    assert len(expected) == 6
+
+
+def test_only_the_stretch_that_needs_pysbd_goes_to_it(monkeypatch):
+    text = "Oil rose. Trade with the U.S. The next day, talks resumed. Gold fell."
+    chunks = []
+    real = segmentation._segmenter("en")
+    monkeypatch.setattr("annotate.segmentation._segmenter", lambda language: SimpleNamespace(
+        processor=lambda chunk: chunks.append(chunk) or real.processor(chunk)
+    ))
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Oil rose.", "Trade with the U.S.", "The next day, talks resumed.", "Gold fell."
+    ]
+    assert chunks == ["Trade with the U.S. The next day, talks resumed."]
+
+
+def test_a_paragraph_with_list_items_goes_to_pysbd_whole():
+    text = "We had 1) oil and 2) gold and 3) gas to sell."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["We had", "1) oil and", "2) gold and", "3) gas to sell."]
+
+
+WORDS = ["oil", "the", "sanctions", "minister", "Iran", "Treasury", "said", "he", "at", "rose", "3.5",
+         "x.org/p?q=1", "percent", "talks", "‘loaded phrase’", "(in May)", "gold"]
+MARKED = ["Dr.", "Mr.", "e.g.", "U.S.", "(the I.M.F.)", "etc.", "p.m.", "No.", "St.", "Why?", "now!", "J.", "so…",
+          "well...", "said.", "‘Go.’", "U.K.", "Sen.", "(U.N.)", "vs."]
+OPENERS = ["The", "Dr.", "In", "U.S.", "He", "Critics", "Why"]
+ENDS = [".", ".", "?", "!", "!!", "…"]
+
+
+@st.composite
+def paragraphs(draw):
+    """Return a paragraph of sentences, some quoted (single quotes inside double), mixing words and marks."""
+    sentences = []
+    for _ in range(draw(st.integers(1, 5))):
+        words = draw(st.lists(st.sampled_from(WORDS + MARKED), min_size=1, max_size=10))
+        sentence = " ".join([draw(st.sampled_from(OPENERS)), *words]) + draw(st.sampled_from(ENDS))
+        sentences.append(f"“{sentence}”" if draw(st.booleans()) else sentence)
+    return " ".join(sentences)
+
+
+@settings(max_examples=400, deadline=None)
+@given(paragraphs())
+def test_the_fast_path_splits_as_pysbd_and_the_repair_layer_do(text):
+    assert split_sentences(text) == pysbd_path(text)
 
 
 def test_repeated_sentences_get_distinct_offsets():
