@@ -45,6 +45,15 @@ def expected_version(request, annotation):
     raise PreconditionRequired()
 
 
+def tags_for_writing(user):
+    """Return the tags the user can see, with what the write path and the answer read about them."""
+    return (
+        Annotation.objects.visible_to(user)
+        .select_related("label__layer", "annotator", "reviewer", "segment", "project", "document")
+        .defer("document__text")
+    )
+
+
 class AnnotationFilter(FilterSet):
     annotator = django_filters.CharFilter(field_name="annotator__username")
     layer = django_filters.CharFilter(field_name="label__layer__key")
@@ -68,6 +77,8 @@ class AnnotationViewSet(viewsets.ModelViewSet):
     scope_filter = Q()
 
     def get_queryset(self):
+        if self.request.method not in permissions.SAFE_METHODS:
+            return tags_for_writing(self.request.user).filter(self.scope_filter)
         return (
             Annotation.objects.visible_to(self.request.user)
             .filter(self.scope_filter)
