@@ -120,7 +120,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def serve_and_measure(url, context, rounds, extra_env):
+def serve_and_measure(url, context, rounds, extra_env, batch=True):
     """Run gunicorn with extra_env, send the rounds, and return {request: [server-side ms]} from its access log."""
     port, log = free_port(), Path(tempfile.mkdtemp(prefix="bench-write-")) / "access.log"
     env = {**os.environ, "DATABASE_URL": url, **PRODUCTION, **extra_env}
@@ -145,6 +145,8 @@ def serve_and_measure(url, context, rounds, extra_env):
             _, etag = send(base, "PATCH", f"/annotations/{tag['id']}/{warm}", token, {"note": f"round {i}"},
                            {"If-Match": etag})
             send(base, "DELETE", f"/annotations/{tag['id']}/{warm}", token, headers={"If-Match": etag})
+            if not batch:
+                continue
             made, _ = send(base, "POST", f"/annotations/batch/{warm}", token, unit(context))
             content, source, _ = (result["annotation"] for result in made["results"])
             send(base, "POST", "/annotations/batch/?cleanup=1", token, {"operations": [
@@ -155,7 +157,8 @@ def serve_and_measure(url, context, rounds, extra_env):
         server.wait(10)
     names = {("GET", "/api/projects/"): "GET /api/projects/ (baseline)", ("POST", "/api/annotations/"): "create",
              ("PATCH", "/api/annotations/{id}/"): "edit (PATCH, If-Match)",
-             ("DELETE", "/api/annotations/{id}/"): "delete", ("POST", "/api/annotations/batch/"): "batch: 2 spans + link"}
+             ("DELETE", "/api/annotations/{id}/"): "delete",
+             ("POST", "/api/annotations/batch/"): "batch: 2 spans + link"}
     timings = {name: [] for name in names.values()}
     for line in log.read_text().splitlines():
         method, path, query, status, micros = line.split(" ")
@@ -164,7 +167,7 @@ def serve_and_measure(url, context, rounds, extra_env):
         shape = "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
         if (method, shape) in names:
             timings[names[method, shape]].append(int(micros) / 1000)
-    return timings
+    return {name: values for name, values in timings.items() if values}
 
 
 def percentile(values, fraction):
@@ -211,6 +214,7 @@ def main():
     parser.add_argument("--database-url", help="a PostgreSQL server to create the throwaway database on")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--creates", type=int, default=300)
+    parser.add_argument("--no-batch", action="store_true", help="leave out the batch (for a version without one)")
     args = parser.parse_args()
     url = throwaway_database(args.database_url)
     try:
@@ -226,7 +230,7 @@ def main():
         if url.startswith("sqlite"):
             runs = runs[1:]
         for title, extra in runs:
-            report(title, serve_and_measure(url, context, args.rounds, extra))
+            report(title, serve_and_measure(url, context, args.rounds, extra, batch=not args.no_batch))
     finally:
         from django.db import connections
 

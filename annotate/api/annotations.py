@@ -45,14 +45,14 @@ def expected_version(request, annotation):
     raise PreconditionRequired()
 
 
-def own_tag(user, scope=Q(), **lookup):
+def own_tag(user, scope=None, **lookup):
     """Return the user's own tag (in a project they are a member of) with what a write reads, or None.
 
     Only its annotator may change a tag (IsOwnerOrReadOnly): looking among theirs first spares the visibility
     rules' subqueries on every write; a refused write falls back to them to tell a 403 from a 404.
     """
     tag = (
-        Annotation.objects.filter(scope, annotator=user, project__memberships__user=user, **lookup)
+        Annotation.objects.filter(scope or Q(), annotator=user, project__memberships__user=user, **lookup)
         .select_related("label__layer", "reviewer", "segment", "project", "document").defer("document__text")
         .first()
     )
