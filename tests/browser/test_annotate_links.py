@@ -178,5 +178,5 @@ def test_a_refused_link_saves_neither_the_span_nor_the_link_and_says_why(login, 
         "“Source” on “Mohammad Bagher Ghalibaf” and its link were not saved: relation content")
     assert writes == ["annotations/batch/"]
     assert not Annotation.objects.exists()
-    expect(page.locator(".seg.focus .piece[data-ann]")).to_have_count(0)
+    expect(page.locator(".seg.focus .piece[data-ann]", has_text="Ghalibaf")).to_have_count(0)
     assert page.errors == []
