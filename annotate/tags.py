@@ -121,21 +121,23 @@ def lock_place(annotation):
     against the codebook the project uses now: the same query holds the project row in share mode, and
     PostgreSQL returns the row's committed version to a statement that waited for it.
     """
+    # SQL of its own: the ORM's select_for_update() has no share mode, and writers must not queue on the
+    # project row. SQLite has no row locks; its writers take turns for the whole database.
     segment, document, project = (Segment._meta.db_table, Document._meta.db_table, Project._meta.db_table)
     if annotation.segment_id:
         sql = (f'SELECT p."codebook_id" FROM "{segment}" s INNER JOIN "{document}" d ON d."id" = s."document_id" '
-               f'INNER JOIN "{project}" p ON p."id" = d."project_id" WHERE s."id" = %s')
+               f'INNER JOIN "{project}" p ON p."id" = d."project_id" WHERE s."id" = %s AND p."id" = %s')
         place = annotation.segment_id
     else:
         sql = (f'SELECT p."codebook_id" FROM "{document}" s INNER JOIN "{project}" p ON p."id" = s."project_id" '
-               'WHERE s."id" = %s')
+               'WHERE s."id" = %s AND p."id" = %s')
         place = annotation.document_id
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF s FOR SHARE OF p"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [place])
+        cursor.execute(sql, [place, annotation.project_id])
         row = cursor.fetchone()
-    if row is not None:
+    if row is not None:  # else the place is not in the project: check_annotation names it
         annotation.project.codebook_id = row[0]
 
 

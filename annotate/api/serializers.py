@@ -234,7 +234,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
                 document = data["relation_content"].document
             else:
                 raise serializers.ValidationError({"document": "give a segment, or a document for article-level tags"})
-        # The document came from a segment, document or tag the user can see (visible_to): a member's.
+        # No membership check of its own: the segment, document or tag named came through visible_to(), which
+        # finds only those of the user's projects.
         if offsets:
             _place(data, document, offsets, data["label"])
         if data.get("quote") is None:
