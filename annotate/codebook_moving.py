@@ -34,11 +34,12 @@ def do_move_codebook(*, project, target, choices, user, expected_codebook):
     """
     expected = getattr(expected_codebook, "pk", expected_codebook)
     with write_path():
+        # Places first, then the project row: the order in which a tag write takes them (annotate.tags.lock_place).
+        lock_places(project)
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.codebook_id != expected:
             raise MoveError(f"the project's codebook changed to {project.codebook} while you were deciding: "
                             "reload the plan and try again", field="expected_codebook")
-        lock_places(project)
         plan = plan_move(project=project, target=target)
         landing = landing_map(plan, {int(k): v for k, v in choices.items() if str(k).isdigit()})
         moves = {move.label.pk: move for move in plan.moves}

@@ -22,10 +22,10 @@ write_path(), so no other module can skip these rules by accident.
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
-from annotate.models import IN_WRITE_PATH, Annotation, Document, Project, Segment
+from annotate.models import IN_WRITE_PATH, Annotation, Document, Layer, Project, Segment
 from annotate.validation import check_annotation
 
 # What an annotator may change; the review judged the tag as it was, so any change sends it back to pending.
@@ -57,9 +57,12 @@ class GoldReadOnly(TagError):
 @contextmanager
 def write_path():
     """Run the block in one transaction in which Annotation rows may be written."""
+    # Only the outermost block needs a savepoint: an error inside rolls the whole write back, so the nested
+    # ones (a store inside a create inside a batch) would each cost two round trips for nothing.
+    nested = IN_WRITE_PATH.get()
     token = IN_WRITE_PATH.set(True)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not nested):
             yield
     finally:
         IN_WRITE_PATH.reset(token)
@@ -114,14 +117,28 @@ def lock_place(annotation):
 
     Checks that read other tags (no repeats, one label per sentence) then run one after the other for
     simultaneous writes in one place, so two identical creates cannot both land. A codebook move locks every
-    place of its project (lock_places), so a write that waited for one is checked against the codebook the
-    project uses now, read after the lock.
+    place of its project (lock_places) before the project row, so a write that waited for one is checked
+    against the codebook the project uses now: the same query holds the project row in share mode, and
+    PostgreSQL returns the row's committed version to a statement that waited for it.
     """
-    place = (Segment.objects.filter(pk=annotation.segment_id) if annotation.segment_id
-             else Document.objects.filter(pk=annotation.document_id))
-    list(place.select_for_update().values_list("pk", flat=True))
-    annotation.project.codebook_id = Project.objects.values_list("codebook_id", flat=True).get(
-        pk=annotation.project_id)
+    # SQL of its own: the ORM's select_for_update() has no share mode, and writers must not queue on the
+    # project row. SQLite has no row locks; its writers take turns for the whole database.
+    segment, document, project = (Segment._meta.db_table, Document._meta.db_table, Project._meta.db_table)
+    if annotation.segment_id:
+        sql = (f'SELECT p."codebook_id" FROM "{segment}" s INNER JOIN "{document}" d ON d."id" = s."document_id" '
+               f'INNER JOIN "{project}" p ON p."id" = d."project_id" WHERE s."id" = %s AND p."id" = %s')
+        place = annotation.segment_id
+    else:
+        sql = (f'SELECT p."codebook_id" FROM "{document}" s INNER JOIN "{project}" p ON p."id" = s."project_id" '
+               'WHERE s."id" = %s AND p."id" = %s')
+        place = annotation.document_id
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF s FOR SHARE OF p"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [place, annotation.project_id])
+        row = cursor.fetchone()
+    if row is not None:  # else the place is not in the project: check_annotation names it
+        annotation.project.codebook_id = row[0]
 
 
 def lock_places(project):
@@ -268,8 +285,8 @@ def _editable(annotation):
 
 def _relations_using(annotation):
     """Return the annotator's relations that have this tag as an end, locked."""
-    if annotation.pk is None:
-        return []
+    if annotation.pk is None or annotation.label.layer.scope != Layer.Scope.SPAN:
+        return []  # only spans are the ends of relations (annotate.validation)
     return list(_locked(Annotation.objects.filter(
         Q(relation_content=annotation) | Q(relation_source=annotation) | Q(relation_cue=annotation), gold=False
     )))

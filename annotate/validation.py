@@ -254,7 +254,7 @@ def _check_single_label(annotation, layer, errors):
     if layer.scope == Layer.Scope.SEGMENT:
         same_unit = same_unit.filter(segment_id=annotation.segment_id)
     if not layer.multiple:
-        other = same_unit.select_related("label").first()
+        other = same_unit.select_related("label").order_by("pk").first()
         if other is not None:
             errors["label"] = (
                 f"layer '{layer.key}' takes one label per unit; this annotator already gave '{other.label.key}'"
@@ -282,7 +282,7 @@ def _check_not_repeated(annotation, layer, errors):
         Annotation.objects.filter(project_id=annotation.project_id, document_id=annotation.document_id,
                                   annotator_id=annotation.annotator_id, label_id=annotation.label_id, gold=False,
                                   **place)
-        .exclude(pk=annotation.pk).values_list("pk", flat=True).first()
+        .exclude(pk=annotation.pk).order_by("pk").values_list("pk", flat=True).first()
     )
     if twin is None:
         return

@@ -310,3 +310,39 @@ def test_upload_over_the_size_limit_is_refused_before_it_is_read(cast, project, 
     assert response.status_code == 400
     assert response.json()["file"] == ["long.txt: file is 340 bytes, over the 100-byte limit"]
     assert not Document.objects.exists()
+
+
+@pytest.fixture
+def token_client(cast):
+    from annotate.tokens import issue_token
+
+    client = client_for()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast['ann1'])[1]}")
+    client.get("/api/projects/")  # marks the token used: no write of last_used_at in the measured requests
+    return client
+
+
+def test_create_edit_and_delete_cost_a_fixed_number_of_queries(token_client, sentence, label,
+                                                               django_assert_num_queries):
+    body = span_body(sentence, label("loaded_language", "loaded_language"), "lifeline",
+                     attributes={"polarity": "positive"})
+    # The token with its user; the sentence with its document and project; the label with its layer; the lock on
+    # the sentence with the project's codebook; the repeat check; the insert and its history row; the
+    # transaction's savepoint and its release (a transaction of its own outside tests).
+    with django_assert_num_queries(9):
+        created = post(token_client, body)
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    # The token; the tag with everything the checks read; the version taken; the lock; the repeat check; whether
+    # it is in gold; the relations that use the span; the update and its history row; savepoint and release.
+    with django_assert_num_queries(11):
+        edited = token_client.patch(f"/api/annotations/{pk}/", {"note": "x"}, format="json",
+                                    HTTP_IF_MATCH=f'"{pk}.1"')
+    assert edited.status_code == 200, edited.json()
+    # The token; the tag; the version taken; the relations that use it; its gold copies; the two relations of
+    # the deletion's cascade; the provenance rows, the cue links, the row and its history row; savepoint and
+    # release.
+    with django_assert_num_queries(13):
+        deleted = token_client.delete(f"/api/annotations/{pk}/", HTTP_IF_MATCH=f'"{pk}.2"')
+    assert deleted.status_code == 204
+    assert not Annotation.objects.exists()

@@ -45,6 +45,22 @@ def expected_version(request, annotation):
     raise PreconditionRequired()
 
 
+def own_tag(user, scope=None, **lookup):
+    """Return the user's own tag (in a project they are a member of) with what a write reads, or None.
+
+    Only its annotator may change a tag (IsOwnerOrReadOnly): looking among theirs first spares the visibility
+    rules' subqueries on every write; a refused write falls back to them to tell a 403 from a 404.
+    """
+    tag = (
+        Annotation.objects.filter(scope or Q(), annotator=user, project__memberships__user=user, **lookup)
+        .select_related("label__layer", "reviewer", "segment", "project", "document").defer("document__text")
+        .first()
+    )
+    if tag is not None:
+        tag.annotator = user
+    return tag
+
+
 class AnnotationFilter(FilterSet):
     annotator = django_filters.CharFilter(field_name="annotator__username")
     layer = django_filters.CharFilter(field_name="label__layer__key")
@@ -73,6 +89,16 @@ class AnnotationViewSet(viewsets.ModelViewSet):
             .filter(self.scope_filter)
             .select_related("label__layer", "annotator", "reviewer", "segment")
         )
+
+    def get_object(self):
+        pk = str(self.kwargs.get("pk"))
+        if self.request.method in permissions.SAFE_METHODS or not pk.isdigit():
+            return super().get_object()
+        tag = own_tag(self.request.user, self.scope_filter, pk=pk)
+        if tag is None:
+            return super().get_object()  # someone else's tag (403) or none the user can see (404)
+        self.check_object_permissions(self.request, tag)
+        return tag
 
     def retrieve(self, request, *args, **kwargs):
         return with_etag(super().retrieve(request, *args, **kwargs))

@@ -54,6 +54,8 @@ THROTTLED_PATHS = {"/api/token/"}
 # Changing or deleting an annotation needs its current version (If-Match or `version`): 412/428.
 VERSIONED = re.compile(r"^/api/(annotations|relations)/\{id\}/$")
 VERSIONED_METHODS = {"put", "patch", "delete"}
+# A batch whose only failures are stale versions answers 412.
+BATCH = ("post", "/api/annotations/batch/")
 
 IF_MATCH = {
     "name": "If-Match",
@@ -94,6 +96,8 @@ def error_statuses(path, method, operation):
         statuses.add(409)
     if VERSIONED.match(path) and method in VERSIONED_METHODS:
         statuses |= {400, 412, 428}
+    if (method, path) == BATCH:
+        statuses.add(412)
     if path in THROTTLED_PATHS:
         statuses.add(429)
     return statuses

@@ -19,14 +19,19 @@ from annotate.spans import SpanPlacementError, place_span
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related id that must name an object the requesting user can see (others read as 'does not exist')."""
+    """A related id that must name an object the requesting user can see (others read as 'does not exist').
 
-    def __init__(self, model, **kwargs):
-        self.model = model
+    ``related`` names the relations a write reads next, fetched in the same query; an article's text is left
+    to the rare check that needs it.
+    """
+
+    def __init__(self, model, related=(), deferred=(), **kwargs):
+        self.model, self.related, self.deferred = model, related, deferred
         super().__init__(queryset=model.objects.none(), **kwargs)
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.context["request"].user)
+        found = self.model.objects.visible_to(self.context["request"].user)
+        return found.select_related(*self.related).defer(*self.deferred) if self.related else found
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -127,6 +132,36 @@ class DocumentOffsetField(serializers.IntegerField):
         return instance.segment.start + value
 
 
+class RelationEndField(VisibleRelatedField):
+    """A relation's end: a tag's id or, in a batch (annotate.api.batch), {"ref": i} for the tag operation i made."""
+
+    default_error_messages = {
+        "ref_outside_batch": "{{\"ref\": i}} names a tag made earlier in a batch: give the tag's id here",
+        "bad_ref": "give {{\"ref\": i}}, i the index of an earlier create in this batch",
+        "ref_not_made": "operation {ref} of this batch is not an earlier create that succeeded",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)
+        created = self.context.get("created")
+        if created is None:
+            self.fail("ref_outside_batch")
+        ref = data.get("ref")
+        if set(data) != {"ref"} or isinstance(ref, bool) or not isinstance(ref, int):
+            self.fail("bad_ref")
+        if ref not in created:
+            self.fail("ref_not_made", ref=ref)
+        return created[ref]
+
+    def to_representation(self, value):
+        return value.pk
+
+
+# What the checks of a relation read about its ends (annotate.validation._check_relation_shape).
+END_RELATED = (("label__layer", "document__project"), ("document__text",))
+
+
 class AnnotationSerializer(serializers.ModelSerializer):
     """One tag; the shape (segment, span, document, relation) follows its label's layer."""
 
@@ -135,11 +170,12 @@ class AnnotationSerializer(serializers.ModelSerializer):
     scope = serializers.CharField(source="label.layer.scope", read_only=True)
     label_key = serializers.CharField(source="label.key", read_only=True)
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    document = VisibleRelatedField(Document, required=False)
-    segment = VisibleRelatedField(Segment, required=False, allow_null=True)
-    relation_content = VisibleRelatedField(Annotation, required=False, allow_null=True)
-    relation_source = VisibleRelatedField(Annotation, required=False, allow_null=True)
-    relation_cue = VisibleRelatedField(Annotation, required=False, allow_null=True)
+    document = VisibleRelatedField(Document, ("project",), ("text",), required=False)
+    segment = VisibleRelatedField(Segment, ("document__project",), ("document__text",), required=False,
+                                  allow_null=True)
+    relation_content = RelationEndField(Annotation, *END_RELATED, required=False, allow_null=True)
+    relation_source = RelationEndField(Annotation, *END_RELATED, required=False, allow_null=True)
+    relation_cue = RelationEndField(Annotation, *END_RELATED, required=False, allow_null=True)
     label = serializers.PrimaryKeyRelatedField(queryset=Label.objects.select_related("layer__codebook"))
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
@@ -198,8 +234,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
                 document = data["relation_content"].document
             else:
                 raise serializers.ValidationError({"document": "give a segment, or a document for article-level tags"})
-        if role_in(self.context["request"], document.project_id) is None:
-            raise serializers.ValidationError({"document": "you are not a member of this document's project"})
+        # No membership check of its own: the segment, document or tag named came through visible_to(), which
+        # finds only those of the user's projects.
         if offsets:
             _place(data, document, offsets, data["label"])
         if data.get("quote") is None:

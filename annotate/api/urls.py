@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from annotate.api import agreement, annotations, exports, imports, reviews, tokens, views
+from annotate.api import agreement, annotations, batch, exports, imports, reviews, tokens, views
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -19,6 +19,7 @@ urlpatterns = [
     path("projects/<int:pk>/imports/", imports.ImportView.as_view(), name="project-imports"),
     path("projects/<int:pk>/agreement/", agreement.AgreementView.as_view(), name="project-agreement"),
     path("annotations/<int:pk>/review/", reviews.AnnotationReviewView.as_view(), name="annotation-review"),
+    path("annotations/batch/", batch.BatchView.as_view(), name="annotation-batch"),
     path("reviews/", reviews.BulkReviewView.as_view(), name="reviews"),
     path("segments/<int:pk>/comments/", reviews.SegmentCommentList.as_view(), name="segment-comments"),
     path("token/", tokens.TokenView.as_view(), name="token"),

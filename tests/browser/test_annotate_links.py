@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from annotate.demo import create_demo
 from annotate.models import Annotation
 from annotate.sample_annotations import add_sample_annotations
+from annotate.tags import write_path
 from tests.api_helpers import create_tag
 from tests.browser.pages import choose_layer, open_document, select_words, wait_saved
 
@@ -128,4 +129,54 @@ def test_a_source_nested_in_its_content_still_gets_a_link_between_two_points(log
     # The source's words carry both spans; the link leaves the content where the source is not.
     assert page.locator(".seg.focus .piece[data-ann]", has_text="have echoed").get_attribute(
         "data-ann") == str(content.pk)
+    assert page.errors == []
+
+
+def link_selected_source(page, document):
+    """Select the source's words, open the link form and return the API writes the page sends."""
+    writes = []
+    page.on("request", lambda request: writes.append(request.url.split("/api/")[-1])
+            if "/api/" in request.url and request.method != "GET" else None)
+    open_document(page, document, document.segments.get(text__startswith="Iranian officials, including").index)
+    choose_layer(page, "Attributed to")
+    select_words(page, "Mohammad Bagher Ghalibaf")
+    page.keyboard.press("r")
+    expect(page.locator("#form-dialog")).to_be_visible()
+    assert chosen(page, "source") == "New span: the selected “Mohammad Bagher Ghalibaf”"
+    assert chosen(page, "content").endswith("“this sentiment”")
+    page.keyboard.press("d")  # form: direct quote
+    return writes
+
+
+def test_linking_selected_words_as_the_source_makes_the_span_and_the_link_in_one_request(login, cast, project,
+                                                                                         document, label):
+    content = attribution(project, document, cast["ann1"], label, "this sentiment", "content",
+                          "Iranian officials, including")
+    page = login("ann1")
+    writes = link_selected_source(page, document)
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    assert writes == ["annotations/batch/"]
+    relation = Annotation.objects.get(label__layer__scope="relation")
+    assert (relation.relation_content, relation.relation_source.quote) == (content, "Mohammad Bagher Ghalibaf")
+    assert relation.relation_source.label.key == "source"
+    expect(paths(page, "source")).to_have_count(1)
+    assert page.errors == []
+
+
+def test_a_refused_link_saves_neither_the_span_nor_the_link_and_says_why(login, cast, project, document, label):
+    content = attribution(project, document, cast["ann1"], label, "this sentiment", "content",
+                          "Iranian officials, including")
+    page = login("ann1")
+    writes = link_selected_source(page, document)
+    with write_path():  # deleted meanwhile, from another tab
+        content.delete()
+    page.keyboard.press("Enter")
+    status = page.locator("#save-status")
+    expect(status).to_have_attribute("data-state", "failed")
+    expect(status).to_contain_text(
+        "“Source” on “Mohammad Bagher Ghalibaf” and its link were not saved: relation content")
+    assert writes == ["annotations/batch/"]
+    assert not Annotation.objects.exists()
+    expect(page.locator(".seg.focus .piece[data-ann]", has_text="Ghalibaf")).to_have_count(0)
     assert page.errors == []

@@ -72,7 +72,7 @@ function refuseGold(a) {
 }
 
 // local: what the page shows until the server answers, for a span sent by document offsets.
-function create(body, ends = {}, local = {}) {
+function draft(body, ends = {}, local = {}) {
   const label = labels.get(body.label);
   const a = {
     id: `new${++tempIds}`, annotator: me, document: data.document, segment: body.segment ?? null,
@@ -87,42 +87,77 @@ function create(body, ends = {}, local = {}) {
   if (a.scope === 'document') view.fresh = a;
   hooks.touched(a);
   if (a.scope === 'document') hooks.reveal(a);
-  const what = `“${label.name}”${a.quote ? ` on “${short(a.quote, 40)}”` : ''}`;
+  a.what = `“${label.name}”${a.quote ? ` on “${short(a.quote, 40)}”` : ''}`;
+  return a;
+}
+
+const endIds = (ends) => Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null]));
+
+function saved(a, fields) {
+  const temp = a.id;
+  anns.delete(temp);
+  Object.assign(a, fields, { pending: a.pending - 1 });
+  anns.set(String(a.id), a);
+  aliases.set(temp, a);
+  for (const other of all()) {
+    for (const key of ['relation_content', 'relation_source', 'relation_cue']) if (other[key] === temp) other[key] = a.id;
+  }
+  hooks.touched(a);
+}
+
+function dropped(a) {
+  anns.delete(a.id);
+  a.failed = true;
+  hooks.touched(a);
+}
+
+// A refused end takes the tags that link it with it.
+const endFailed = (ends, tags, what) => () => {
+  if (!Object.values(ends).some((end) => end && end.failed)) return false;
+  tags.forEach(dropped);
+  refused(tags[0], `${what} was not saved: a span it links was refused.`);
+  return true;
+};
+
+function create(body, ends = {}, local = {}) {
+  const a = draft(body, ends, local);
   // One key per tag, kept across retries: the server answers a repeated key with the tag it already made.
   const key = newKey();
   send({
-    skip: () => {
-      if (!Object.values(ends).some((end) => end && end.failed)) return false;
-      anns.delete(a.id);
-      a.failed = true;
-      refused(a, `${what} was not saved: a span it links was refused.`);
-      hooks.touched(a);
-      return true;
-    },
-    request: () => ({
-      method: 'POST', url: '/api/annotations/',
-      body: {
-        ...body, client_key: key, ...Object.fromEntries(Object.entries(ends).map(([k, end]) => [k, end ? end.id : null])),
-      },
-    }),
-    done: (response) => {
-      const temp = a.id;
-      anns.delete(temp);
-      Object.assign(a, response.data, { pending: a.pending - 1 });
-      anns.set(String(a.id), a);
-      aliases.set(temp, a);
-      for (const other of all()) {
-        for (const key of ['relation_content', 'relation_source', 'relation_cue']) if (other[key] === temp) other[key] = a.id;
-      }
-      hooks.touched(a);
-    },
+    skip: endFailed(ends, [a], a.what),
+    request: () => ({ method: 'POST', url: '/api/annotations/', body: { ...body, client_key: key, ...endIds(ends) } }),
+    done: (response) => saved(a, response.data),
     fail: (response) => {
-      anns.delete(a.id);
-      a.failed = true;
-      problem(response, `${what} was not saved`, a);
-      hooks.touched(a);
+      dropped(a);
+      problem(response, `${a.what} was not saved`, a);
     },
   }, a);
+}
+
+// One gesture, several tags: a new span and the link that uses it go in one batch, saved together or not at all.
+function createWithSpan(spanBody, local, role, body, ends) {
+  const span = draft(spanBody, {}, local);
+  const link = draft(body, ends, { [`relation_${role}`]: span.id });
+  const keys = [newKey(), newKey()];
+  send({
+    skip: endFailed(ends, [span, link], link.what),
+    request: () => ({
+      method: 'POST', url: '/api/annotations/batch/', body: { operations: [
+        { op: 'create', data: { ...spanBody, client_key: keys[0] } },
+        { op: 'create', data: { ...body, client_key: keys[1], ...endIds(ends), [`relation_${role}`]: { ref: 0 } } },
+      ] },
+    }),
+    done: (response) => {
+      const [first, second] = response.data.results;
+      saved(span, first.annotation);
+      saved(link, second.annotation);
+    },
+    fail: (response) => {
+      [span, link].forEach(dropped);
+      const failed = ((response.data && response.data.results) || []).find((r) => r.errors);
+      problem(failed ? { ...response, data: failed.errors } : response, `${span.what} and its link were not saved`, link);
+    },
+  }, link);
 }
 
 function change(a, changes) {
@@ -299,23 +334,27 @@ function toggleSentenceLabel(label) {
   create(body);
 }
 
-function tagSpan(label) {
+// The selected words as a new span of the label: the body to send, and what the page shows until it is saved.
+function selectionSpan(label, sel) {
   const seg = focused();
-  const sel = hooks.currentSelection();
-  if (sel.error) return say(sel.error);
-  let body;
-  let local = {};
   if ((sel.last ?? view.focus) === view.focus) {
-    body = {
+    return { body: {
       segment: seg.id, label: label.id, start: unitsToPoints(seg.text, sel.start), end: unitsToPoints(seg.text, sel.end),
       quote: seg.text.slice(sel.start, sel.end), attributes: {}, note: '',
-    };
-  } else {
-    // Into the next sentences: the server stores it on this sentence and quotes the article's own text.
-    const [docStart, docEnd] = selectionOffsets(sel);
-    body = { document: data.document, doc_start: docStart, doc_end: docEnd, label: label.id, attributes: {}, note: '' };
-    local = { segment: seg.id, start: docStart - seg.start, end: docEnd - seg.start, quote: selectedText(sel) };
+    }, local: {} };
   }
+  // Into the next sentences: the server stores it on this sentence and quotes the article's own text.
+  const [docStart, docEnd] = selectionOffsets(sel);
+  return {
+    body: { document: data.document, doc_start: docStart, doc_end: docEnd, label: label.id, attributes: {}, note: '' },
+    local: { segment: seg.id, start: docStart - seg.start, end: docEnd - seg.start, quote: selectedText(sel) },
+  };
+}
+
+function tagSpan(label) {
+  const sel = hooks.currentSelection();
+  if (sel.error) return say(sel.error);
+  const { body, local } = selectionSpan(label, sel);
   say('');
   if (needsForm(label.layer, label)) return createForm(label, body, `“${body.quote || local.quote}”`, local);
   hooks.clearSelection();
@@ -343,7 +382,7 @@ function documentForm(label) {
   });
 }
 
-function endpointFields(layer, values, forEdit) {
+function endpointFields(layer, values, forEdit, selected = null) {
   const ends = layer.relation_endpoints || {};
   const seg = focused();
   const spans = all().filter((a) => mine(a) && a.scope === 'span' && (!forEdit || typeof a.id === 'number'));
@@ -352,11 +391,13 @@ function endpointFields(layer, values, forEdit) {
     ['cue', 'Cue: the attributing words', false]].map(([role, name, required]) => {
     const options = spans.filter((a) => !ends[role] || labelOf(a).key === ends[role]).sort(near);
     const start = values ? null : preferred(options);
+    const fresh = selected && role !== 'cue' ? [{ value: 'new', label: `New span: the selected “${short(selected, 50)}”` }] : [];
+    const first = selected && role === 'source' ? 'new' : start ? String(start.id) : '';
     return {
       key: role, name, type: 'options', required, placeholder: required ? '— choose —' : '— none —',
-      options: options.map((a) => ({ value: String(a.id), label: `S${positionOf(a) + 1} · “${short(a.quote, 50)}”` })),
-      value: values ? (values[`relation_${role}`] ? String(values[`relation_${role}`]) : '') : start ? String(start.id) : '',
-      count: options.length,
+      options: [...fresh, ...options.map((a) => ({ value: String(a.id), label: `S${positionOf(a) + 1} · “${short(a.quote, 50)}”` }))],
+      value: values ? (values[`relation_${role}`] ? String(values[`relation_${role}`]) : '') : first,
+      count: options.length + fresh.length,
     };
   });
   return fields;
@@ -364,7 +405,12 @@ function endpointFields(layer, values, forEdit) {
 
 function relationForm(label) {
   const layer = label.layer;
-  const endpoints = endpointFields(layer, null, false);
+  const sel = hooks.currentSelection();
+  const spanLabel = (role) => layers.filter((l) => l.scope === 'span').flatMap((l) => l.labels)
+    .find((x) => x.key === (layer.relation_endpoints || {})[role]);
+  const selected = sel.error || !spanLabel('content') || !spanLabel('source') ? null : selectionSpan(spanLabel('source'), sel);
+  const quote = selected && (selected.body.quote || selected.local.quote);
+  const endpoints = endpointFields(layer, null, false, quote);
   if (!endpoints[0].count || !endpoints[1].count) {
     const spanLayer = layers.find((l) => l.scope === 'span' && l.labels.some((x) => x.key === (layer.relation_endpoints || {}).source));
     return say(`Mark a content span and a source span first${spanLayer ? ` (layer “${spanLayer.name}”)` : ''}, then link them here.`);
@@ -377,9 +423,16 @@ function relationForm(label) {
     fields: [...endpoints, ...attributes, noteField('')],
     submit: 'Link',
     check: (v) => (v.content && v.content === v.source ? { source: 'Source and content must be different spans.' } : {}),
-    onSubmit: (v) => create(
-      { label: label.id, attributes: attributesFrom(layer, v), note: v.note },
-      { relation_content: find(v.content), relation_source: find(v.source), relation_cue: find(v.cue) }),
+    onSubmit: (v) => {
+      const body = { label: label.id, attributes: attributesFrom(layer, v), note: v.note };
+      const role = ['content', 'source'].find((r) => v[r] === 'new');
+      const ends = Object.fromEntries(['content', 'source', 'cue'].filter((r) => r !== role)
+        .map((r) => [`relation_${r}`, find(v[r])]));
+      if (!role) return create(body, ends);
+      const made = selectionSpan(spanLabel(role), sel);
+      hooks.clearSelection();
+      createWithSpan(made.body, made.local, role, body, ends);
+    },
     onClose: refocus,
   });
 }
