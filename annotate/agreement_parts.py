@@ -70,7 +70,7 @@ def _segment_part(layer, tags, finished):
     coders = _coders(finished, labels)
     counts = {key: Counter() for key in keys}
     units_by_coders = Counter()
-    pairs = defaultdict(Counter)
+    pairs = defaultdict(lambda: [0, 0, 0])
     used, split, layer_split = defaultdict(list), defaultdict(list), []
     for segment in sorted(coders):
         names = coders[segment]
@@ -85,11 +85,15 @@ def _segment_part(layer, tags, finished):
         if m > 1 and any(given) and len(set(given)) > 1:
             layer_split.append(segment)
         for (a, given_a), (b, given_b) in itertools.combinations(zip(names, given, strict=True), 2):
-            both, either = len(given_a & given_b & listed), len((given_a | given_b) & listed)
-            pairs[a, b].update({(2, 2): both, (2, 1): either - both, (2, 0): len(keys) - either})
+            totals = pairs[a, b]  # units coded by both, units where both marked a label, where one did
+            totals[0] += 1
+            totals[1] += len(given_a & given_b & listed)
+            totals[2] += len((given_a ^ given_b) & listed)
+    pairs = {pair: Counter({(2, 2): both, (2, 1): one, (2, 0): units * len(keys) - both - one})
+             for pair, (units, both, one) in pairs.items()}
     _add_absent(counts, units_by_coders)
     return {"names": frozenset(_done(finished, labels)), "units": len(coders), "counts": counts,
-            "pairs": dict(pairs), "used": dict(used), "split": dict(split), "layer_split": layer_split}
+            "pairs": pairs, "used": dict(used), "split": dict(split), "layer_split": layer_split}
 
 
 def _span_part(layer, tags, finished, segments, covering):
@@ -145,8 +149,12 @@ def _span_part(layer, tags, finished, segments, covering):
 def _span_sums(spans, done, keys):
     """Return each pair's sums for labelled and unlabelled F1 on the sentences both finished, and per label."""
     labelled, unlabelled, per_label = {}, {}, defaultdict(dict)
-    first = {key: {segment for found in spans.values() for segment, listed in found.items()
-                   if any(span[2] == key for span in listed)} for key in keys}
+    first_by = defaultdict(lambda: defaultdict(set))  # name -> label -> sentences its spans are stored on
+    for name, found in spans.items():
+        for segment, listed in found.items():
+            for span in listed:
+                first_by[name][span[2]].add(segment)
+    first = {key: set().union(*(by_key[key] for by_key in first_by.values())) for key in keys}
     for a, b in itertools.combinations(sorted(done), 2):
         common = done[a] & done[b]
         if not common:
@@ -160,8 +168,7 @@ def _span_sums(spans, done, keys):
             if scoped:
                 only_a = [span for span in predicted if span[2] == key]
                 only_b = [span for span in reference if span[2] == key]
-                tagged = any(segment in scoped for found in (spans[a], spans[b]) for segment, listed in found.items()
-                             if any(span[2] == key for span in listed))
+                tagged = bool((first_by[a][key] | first_by[b][key]) & scoped)
                 per_label[key][a, b] = (*_sums(only_a, only_b, labelled=True), tagged)
     return {"labelled": labelled, "unlabelled": unlabelled, "per_label": dict(per_label)}
 
