@@ -161,15 +161,24 @@ def _span_sums(spans, done, keys):
             continue
         predicted = [span for segment in sorted(common) for span in spans[a].get(segment, ())]
         reference = [span for segment in sorted(common) for span in spans[b].get(segment, ())]
-        labelled[a, b] = _sums(predicted, reference, labelled=True)
         unlabelled[a, b] = _sums(predicted, reference, labelled=False)
-        for key in keys:
-            scoped = common & first[key]
+        # Only spans of one label overlap for labelled F1, so a pair's labelled sums are its per-label sums
+        # added up (in the codebook's order of labels).
+        by_label = defaultdict(lambda: ([], []))
+        for side, listed in enumerate((predicted, reference)):
+            for span in listed:
+                by_label[span[2]][side].append(span)
+        total = (0.0, 0.0, 0, 0)
+        for key in keys + sorted(by_label.keys() - set(keys)):
+            if key not in by_label:
+                continue
+            sums = _sums(*by_label[key], labelled=True)
+            total = tuple(x + y for x, y in zip(total, sums, strict=True))
+            scoped = common & first.get(key, set())
             if scoped:
-                only_a = [span for span in predicted if span[2] == key]
-                only_b = [span for span in reference if span[2] == key]
                 tagged = bool((first_by[a][key] | first_by[b][key]) & scoped)
-                per_label[key][a, b] = (*_sums(only_a, only_b, labelled=True), tagged)
+                per_label[key][a, b] = (*sums, tagged)
+        labelled[a, b] = total
     return {"labelled": labelled, "unlabelled": unlabelled, "per_label": dict(per_label)}
 
 
