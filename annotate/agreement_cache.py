@@ -3,7 +3,8 @@
 Nothing is invalidated by hand, so every app server sharing the cache sees a change at once: each view reads,
 in one query, a stamp of every document (its sentences, tags, done marks and assignments) and of the project
 (codebook, way of assigning, members and roles), and the cache keys are made from the stamps. A change made
-anywhere changes a stamp, the next view misses the old entry, and entries nobody asks for again expire. On a
+anywhere changes a stamp, and the next view finds the entry kept under an older stamp and replaces it. One
+entry is kept per project (and per document for the parts), so the cache holds no stale generations. On a
 miss only the documents whose stamp changed are read and computed again (annotate.agreement_parts); the
 other documents' parts come from the cache, and the figures are the same as computed from scratch.
 
@@ -78,11 +79,13 @@ def cached(project, name, stamps, compute):
     """Return compute(), kept under the project's stamps; a project without documents is cheap, and never kept."""
     if not stamps.documents:
         return compute()
-    key = f"agreement-figures:{FORMAT}:{project.pk}:{name}:{_digest(stamps.project, stamps.documents)}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TIMEOUT)
+    key = f"agreement-figures:{FORMAT}:{project.pk}:{name}"
+    digest = _digest(stamps.project, stamps.documents)
+    kept = cache.get(key)
+    if kept is not None and kept[0] == digest:
+        return kept[1]
+    value = compute()
+    cache.set(key, (digest, value), TIMEOUT)
     return value
 
 
@@ -92,10 +95,10 @@ def _combined(project, user, stamps, rows, document):
         rows = rows or dashboard.fetch_rows(project, user, document=document)
         return dashboard.agreement_figures(rows)
     # Parts depend on the codebook and the way of assigning, not on members, roles or the slug.
-    keys = {pk: f"agreement-part:{FORMAT}:{project.pk}:{pk}:{_digest(stamps.project[:3], stamp)}"
-            for pk, stamp in stamps.documents.items()}
+    keys = {pk: f"agreement-part:{FORMAT}:{project.pk}:{pk}" for pk in stamps.documents}
+    digests = {pk: _digest(stamps.project[:3], stamp) for pk, stamp in stamps.documents.items()}
     found = cache.get_many(keys.values())
-    parts = {pk: found[key] for pk, key in keys.items() if key in found}
+    parts = {pk: found[key][1] for pk, key in keys.items() if key in found and found[key][0] == digests[pk]}
     missing = [pk for pk in keys if pk not in parts]
     annotators = None
     if missing:
@@ -105,7 +108,7 @@ def _combined(project, user, stamps, rows, document):
         fresh = agreement_parts.document_parts(rows, documents=missing)
         fresh = {pk: {"codebook": rows.layers, "title": stamps.documents[pk][0], "layers": {}, **fresh.get(pk, {})}
                  for pk in missing}
-        cache.set_many({keys[pk]: part for pk, part in fresh.items()}, TIMEOUT)
+        cache.set_many({keys[pk]: (digests[pk], part) for pk, part in fresh.items()}, TIMEOUT)
         parts.update(fresh)
         if everything:
             annotators = rows.annotators

@@ -150,6 +150,7 @@ def main():
     from django.core.cache import cache
 
     from annotate import agreement_cache
+    from annotate.dashboard_views import dashboard_figures
     from annotate.models import Annotation, Segment
     from annotate.tags import do_create_tag
 
@@ -162,7 +163,7 @@ def main():
     assert figures == agreement_figures(rows)
     measure("warm: stamps + cached figures (what a second view costs)",
             lambda: agreement_cache.agreement_figures(project, reviewer), baseline=old)
-    changes = iter(Segment.objects.filter(document__project=project).order_by("-id")[:2])
+    changes = iter(Segment.objects.filter(document__project=project).order_by("-id")[:4])
 
     def change_one_tag():
         """Give one sentence a frame its first annotator had not given it, through the write path."""
@@ -178,6 +179,17 @@ def main():
                             lambda: agreement_cache.agreement_figures(project, reviewer), before=change_one_tag,
                             baseline=old)
     assert agreement_cache.agreement_figures(project, reviewer) == agreement_figures(fetch_rows(project, reviewer))
+
+    def dashboard_page():
+        """Return the dashboard's figures and charts as its view does: from the cache, or computed and kept."""
+        stamps = agreement_cache.read_stamps(project)
+        return agreement_cache.cached(project, "dashboard", stamps,
+                                      lambda: dashboard_figures(project, reviewer, stamps))
+
+    dashboard_page()
+    measure("dashboard page figures, warm", dashboard_page, baseline=old)
+    measure("dashboard page figures after one tag changes (its other figures read every tag again)",
+            dashboard_page, before=change_one_tag, baseline=old)
     measure("progress and label distribution", lambda: (progress_figures(rows), label_distribution(rows)))
 
     frames, spans, texts = plain_data(rows)
