@@ -14,10 +14,12 @@ from annotate.codebook_moving import do_move_codebook
 from annotate.dashboard import agreement_figures, fetch_rows
 from annotate.members import add_member, change_role
 from annotate.models import Annotation, Document, Membership, Segment, SegmentProgress
+from annotate.resplitting import resplit_document
 from annotate.reviewing import review_annotations
 from annotate.tags import TagError, do_delete_tag, do_edit_tag, do_import_tag
 from tests.api_helpers import create_tag
 from tests.codebook_versions import next_version
+from tests.test_resplitting import old_document, span  # noqa: F401 (a fixture and its helper)
 
 WORDS = "oil sanctions alliance refinery minister energy pressure imports bank currency tractor gold".split()
 FRAMES = ["economic", "political", "external_relations"]
@@ -277,3 +279,15 @@ def test_reviews_refresh_the_dashboard_but_leave_agreement_as_it_was(client, pro
     framing = next(layer for layer in page["distribution"]["layers"] if layer["key"] == "framing")
     assert sum(label["gold"] for label in framing["labels"]) == 1
     assert kept(project, cast["reviewer"]) == fresh(project, cast["reviewer"]) == before
+
+
+def test_tags_moved_by_a_resplit_refresh_the_figures(project, old_document, cast, label):  # noqa: F811
+    for user, words in ((cast["ann1"], "no money. We have"), (cast["ann2"], "no money")):
+        span(project, old_document, user, label, words)
+    before = kept(project, cast["reviewer"])
+    resplit_document(document=old_document, user=cast["manager"])
+    after = assert_refreshed(project, cast["reviewer"], before)
+    now, then = (next(label for label in figures["span_layers"][0]["labels"] if label["key"] == "loaded_language")
+                 for figures in (after, before))
+    assert now["segment_ids"] and now["segment_ids"] != then["segment_ids"]
+    assert set(now["segment_ids"]) <= set(old_document.segments.values_list("pk", flat=True))
