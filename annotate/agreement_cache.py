@@ -119,4 +119,5 @@ def _combined(project, user, stamps, rows, document):
 
 
 def _digest(*values):
+    """Return a short fixed-length digest of the stamps."""
     return hashlib.sha256(repr(values).encode()).hexdigest()[:32]

@@ -270,10 +270,12 @@ def _segment_ids(found, key):
 
 
 def _joined(lists):
+    """Return the ids of all the lists, sorted."""
     return sorted(itertools.chain.from_iterable(lists))
 
 
 def _total(counters):
+    """Return the sum of the counters."""
     total = Counter()
     for counter in counters:
         total.update(counter)
