@@ -54,6 +54,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
+from fractions import Fraction
 
 import krippendorff
 import numpy as np
@@ -77,6 +78,27 @@ def alpha(reliability_data, level="nominal"):
     value = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
     # Ratio distances vanish when two values sum to zero, which can still leave 0/0.
     return None if math.isnan(value) else value
+
+
+def binary_alpha(counts):
+    """Return nominal alpha of present/absent data given as {(coders of a unit, coders marking it present): units}.
+
+    Alpha depends on the data only through the coincidence matrix, a sum over units; with two values a unit's
+    share depends only on its number of coders m and of presents p, so these integer counts determine alpha,
+    and counts of parts of the data add up to the counts of the whole. Computed in exact fractions, the result
+    does not depend on the order in which units or parts were counted. None when undefined, as alpha() says.
+    """
+    present = absent = 0
+    disagreement = Fraction(0)
+    for (coders, marked), units in counts.items():
+        if coders < 2 or not units:
+            continue
+        present += units * marked
+        absent += units * (coders - marked)
+        disagreement += Fraction(units * marked * (coders - marked), coders - 1)
+    if not present or not absent:
+        return None
+    return float(1 - (present + absent - 1) * disagreement / (present * absent))
 
 
 def segment_label_alpha(finished, labels, label_keys):

@@ -7,9 +7,9 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from annotate import agreement_cache
 from annotate.api.permissions import role_in
 from annotate.dashboard import (
-    agreement_figures,
     attribution_figures,
     fetch_rows,
     label_distribution,
@@ -117,14 +117,22 @@ def review_project(request, slug):
 def dashboard(request, slug):
     """Show progress, agreement, label use, attribution and missing perspectives for a project."""
     project = review_project(request, slug)
-    rows = fetch_rows(project, request.user)
+    stamps = agreement_cache.read_stamps(project)
+    figures, charts = agreement_cache.cached(project, "dashboard", stamps,
+                                             lambda: dashboard_figures(project, request.user, stamps))
+    return render(request, "annotate/dashboard.html", {"project": project, "figures": figures, "charts": charts})
+
+
+def dashboard_figures(project, user, stamps):
+    """Return the dashboard's figures, linked to their sentences, and its charts."""
+    rows = fetch_rows(project, user)
     figures = add_links({
-        "progress": progress_figures(rows), "agreement": agreement_figures(rows),
+        "progress": progress_figures(rows),
+        "agreement": agreement_cache.agreement_figures(project, user, stamps=stamps, rows=rows),
         "distribution": label_distribution(rows), "attribution": attribution_figures(rows),
         "missing": missing_perspectives(rows),
     }, project, rows.segments)
-    return render(request, "annotate/dashboard.html",
-                  {"project": project, "figures": figures, "charts": add_charts(figures)})
+    return figures, add_charts(figures)
 
 
 @login_required

@@ -100,17 +100,26 @@ def plain_data(rows):
     return frames, dict(spans), texts
 
 
-def measure(label, work):
-    """Run work once for time, once under tracemalloc for peak memory; print and return its result."""
+def measure(label, work, *, before=None, baseline=None):
+    """Run work once for time, once under tracemalloc for peak memory (each after before()); print and return
+    (result, seconds, peak MB), with the ratios to a baseline's (seconds, peak MB) when given."""
+    if before:
+        before()
     started = time.perf_counter()
     result = work()
     seconds = time.perf_counter() - started
+    if before:
+        before()
     tracemalloc.start()
     work()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{label}: {seconds:.1f} s; peak traced Python memory {peak / 2**20:.0f} MB")
-    return result
+    peak /= 2**20
+    ratios = ""
+    if baseline:
+        ratios = f" ({seconds / baseline[0]:.3f}x the time, {peak / baseline[1]:.3f}x the memory of the baseline)"
+    print(f"{label}: {seconds:.3f} s; peak traced Python memory {peak:.1f} MB{ratios}")
+    return result, seconds, peak
 
 
 def main():
@@ -119,6 +128,7 @@ def main():
     parser.add_argument("--annotators", type=int, default=5)
     args = parser.parse_args()
     url = setup_django()
+    import agreement_before
     from django.contrib.auth import get_user_model
 
     from annotate import agreement
@@ -137,8 +147,49 @@ def main():
     print(f"generated {annotations:,} annotations and {progress:,} progress marks by {len(users)} annotators "
           f"on {segments:,} sentences in {time.perf_counter() - started:.1f} s (bulk_create)")
 
-    rows = measure("fetch_rows (7 queries)", lambda: fetch_rows(project, reviewer))
-    figures = measure("agreement_figures (what the API returns)", lambda: agreement_figures(rows))
+    from django.core.cache import cache
+
+    from annotate import agreement_cache
+    from annotate.dashboard_views import dashboard_figures
+    from annotate.models import Annotation, Segment
+    from annotate.tags import do_create_tag
+
+    rows, *_ = measure("fetch_rows (7 queries)", lambda: fetch_rows(project, reviewer))
+    _, *old = measure("baseline: fetch_rows + agreement_figures as before the cache (bench/agreement_before.py)",
+                      lambda: agreement_before.agreement_figures(fetch_rows(project, reviewer)))
+    figures, *_ = measure("cold: stamps + fetch_rows + every document's part + sum (empty cache)",
+                          lambda: agreement_cache.agreement_figures(project, reviewer), before=cache.clear,
+                          baseline=old)
+    assert figures == agreement_figures(rows)
+    measure("warm: stamps + cached figures (what a second view costs)",
+            lambda: agreement_cache.agreement_figures(project, reviewer), baseline=old)
+    changes = iter(Segment.objects.filter(document__project=project).order_by("-id")[:4])
+
+    def change_one_tag():
+        """Give one sentence a frame its first annotator had not given it, through the write path."""
+        segment = next(changes)
+        given = set(Annotation.objects.filter(segment=segment, annotator=users[0]).values_list("label__key",
+                                                                                                flat=True))
+        label = Label.objects.get(layer__codebook=project.codebook, layer__key="framing",
+                                  key=next(key for key in FRAMES if key not in given))
+        do_create_tag(annotation=Annotation(project=project, document_id=segment.document_id, segment=segment,
+                                            annotator=users[0], label=label), user=users[0])
+
+    measure("after one tag changes: stamps + one document read and computed + sum",
+                            lambda: agreement_cache.agreement_figures(project, reviewer), before=change_one_tag,
+                            baseline=old)
+    assert agreement_cache.agreement_figures(project, reviewer) == agreement_figures(fetch_rows(project, reviewer))
+
+    def dashboard_page():
+        """Return the dashboard's figures and charts as its view does: from the cache, or computed and kept."""
+        stamps = agreement_cache.read_stamps(project)
+        return agreement_cache.cached(project, "dashboard", stamps,
+                                      lambda: dashboard_figures(project, reviewer, stamps))
+
+    dashboard_page()
+    measure("dashboard page figures, warm", dashboard_page, baseline=old)
+    measure("dashboard page figures after one tag changes (its other figures read every tag again)",
+            dashboard_page, before=change_one_tag, baseline=old)
     measure("progress and label distribution", lambda: (progress_figures(rows), label_distribution(rows)))
 
     frames, spans, texts = plain_data(rows)

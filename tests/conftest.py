@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "telesur-iran-venezuela-2025-06-09.txt"
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache: a rolled-back test database hands out the same ids again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def codebook(db):
     from annotate.codebooks import load_codebook_file

@@ -18,9 +18,13 @@ from tests.api_helpers import bulk_create_tags, create_tag
 
 SENTENCES = ["Iran sent a lifeline to Venezuela.", "The bold move defied sanctions.", "Officials said so.",
              "Nothing here."]
-DASHBOARD_QUERIES = 11  # session, user, project, role, then fetch_rows: layers, labels, progress, tags,
-# annotator members, documents, segments.
-API_QUERIES = 11  # token user, its last use, project, role, then the seven of fetch_rows.
+DASHBOARD_QUERIES = 12  # session, user, project, role, the stamps of the cached figures, then fetch_rows:
+# layers, labels, progress, tags, annotators' names, documents, segments.
+DASHBOARD_WARM_QUERIES = 5  # session, user, project, role, the stamps: the figures come from the cache.
+API_QUERIES = 12  # token user, its last use, project, role, the stamps, then the seven of fetch_rows.
+API_WARM_QUERIES = 4  # token user, project, role, the stamps (a token's last use is written once a minute).
+# After one change: those four, fetch_rows narrowed to the changed document (seven), the annotators' names.
+API_CHANGED_QUERIES = 12
 
 
 def make_document(project, sentences, title="Small"):
@@ -300,6 +304,14 @@ def test_dashboard_page_queries_do_not_grow_with_sentences(client, project, cast
         response = client.get("/projects/telesur/dashboard/")
     assert response.status_code == 200
     assert f"{size} sentences" in response.content.decode()
+    with django_assert_num_queries(DASHBOARD_WARM_QUERIES):
+        warm = client.get("/projects/telesur/dashboard/")
+    assert warm.context["figures"] == response.context["figures"]
+    # The page's other figures count every tag, so a change reads the whole project again.
+    SegmentProgress.objects.filter(annotator=cast["ann2"]).first().delete()
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        changed = client.get("/projects/telesur/dashboard/")
+    assert changed.context["figures"] != response.context["figures"]
 
 
 @pytest.mark.parametrize("size", [10, 200])
@@ -308,10 +320,17 @@ def test_agreement_api_queries_do_not_grow_with_sentences(project, cast, label, 
 
     from annotate.tokens import issue_token
 
-    build_project(project, cast, label, size)
+    document = build_project(project, cast, label, size)
+    make_document(project, ["Another sentence."], title="Second")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast['reviewer'])[1]}")
     with django_assert_num_queries(API_QUERIES):
         response = client.get(f"/api/projects/{project.pk}/agreement/")
     assert response.status_code == 200
     assert by_key(response.json()["segment_layers"], "framing")["units"] == size
+    with django_assert_num_queries(API_WARM_QUERIES):
+        assert client.get(f"/api/projects/{project.pk}/agreement/").json() == response.json()
+    SegmentProgress.objects.create(segment=document.segments.first(), annotator=cast["manager"])
+    with django_assert_num_queries(API_CHANGED_QUERIES):
+        changed = client.get(f"/api/projects/{project.pk}/agreement/").json()
+    assert by_key(changed["segment_layers"], "framing")["annotators"] == 3

@@ -6,9 +6,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotate import agreement_cache
 from annotate.api.exports import project_for
 from annotate.api.permissions import IsProjectReviewer
-from annotate.dashboard import agreement_figures, fetch_rows
 
 ALPHA_HELP = "Krippendorff's alpha (nominal); null when undefined (nothing pairable, or no variation)."
 
@@ -111,7 +111,9 @@ class AgreementView(APIView):
         document = request.query_params.get("document")
         if document is not None and not document.isdigit():
             raise ValidationError({"document": ["must be a document id"]})
-        rows = fetch_rows(project, request.user, document=document and int(document))
-        if document and int(document) not in rows.documents:
+        document = document and int(document)
+        stamps = agreement_cache.read_stamps(project, document=document)
+        if document and document not in stamps.documents:
             raise ValidationError({"document": [f"no document {document} in this project"]})
-        return Response(AgreementSerializer(agreement_figures(rows)).data)
+        figures = agreement_cache.agreement_figures(project, request.user, document=document, stamps=stamps)
+        return Response(AgreementSerializer(figures).data)
