@@ -157,7 +157,7 @@ def main():
     from django.core.cache import cache
 
     from annotate import agreement_cache
-    from annotate.dashboard_views import add_links, dashboard_figures
+    from annotate.dashboard_views import add_charts, add_links, dashboard_figures
     from annotate.models import Annotation, Segment
     from annotate.tags import do_create_tag
 
@@ -197,12 +197,11 @@ def main():
     measure("dashboard page figures, warm", dashboard_page, baseline=old)
     measure("dashboard page figures after one tag changes: stamps + one document read, its parts computed + sums",
             dashboard_page, before=change_one_tag, baseline=old)
-    page, _ = dashboard_page()
     rows_now = fetch_rows(project, reviewer)
-    expected = add_links({"progress": progress_figures(rows_now), "distribution": label_distribution(rows_now),
-                          "attribution": attribution_figures(rows_now), "missing": missing_perspectives(rows_now)},
-                         project, rows_now.segments)
-    assert {key: page[key] for key in expected} == expected
+    expected = add_links({"progress": progress_figures(rows_now), "agreement": agreement_figures(rows_now),
+                          "distribution": label_distribution(rows_now), "attribution": attribution_figures(rows_now),
+                          "missing": missing_perspectives(rows_now)}, project, rows_now.segments)
+    assert dashboard_page() == (expected, add_charts(expected))
     measure("progress and label distribution", lambda: (progress_figures(rows), label_distribution(rows)))
 
     frames, spans, texts = plain_data(rows)
