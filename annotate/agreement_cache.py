@@ -2,11 +2,13 @@
 
 Nothing is invalidated by hand, so every app server sharing the cache sees a change at once: each view reads,
 in one query, a stamp of every document (its sentences, tags, done marks and assignments) and of the project
-(codebook, way of assigning, members and roles), and the cache keys are made from the stamps. A change made
-anywhere changes a stamp, and the next view finds the entry kept under an older stamp and replaces it. One
+(codebook, way of assigning, annotators per sentence, members and roles), and the cache keys are made from
+the stamps. A change made anywhere changes a stamp, and the next view finds the entry kept under an older
+stamp and replaces it. One
 entry is kept per project (and per document for the parts), so the cache holds no stale generations. On a
-miss only the documents whose stamp changed are read and computed again (annotate.agreement_parts); the
-other documents' parts come from the cache, and the figures are the same as computed from scratch.
+miss only the documents whose stamp changed are read and computed again (annotate.agreement_parts, and
+annotate.dashboard.document_parts for the page's other figures); the other documents' parts come from the
+cache, and the figures are the same as computed from scratch.
 
 A stamp counts rows and takes their newest id, so a tag or mark added or deleted shows, and the sum of the
 tags' versions and their newest modified_at, so an edit shows too (every edit moves a tag's version on).
@@ -25,6 +27,8 @@ from annotate.models import Annotation, Assignment, Document, Membership, Segmen
 # Part of every key: entries written by an older release are never read as the current format.
 FORMAT = 1
 TIMEOUT = 7 * 24 * 3600
+# The kinds of per-document parts: agreement sums, and the dashboard page's progress, label counts and attributions.
+AGREEMENT, PAGE = "agreement-part", "page-part"
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,6 @@ def dashboard_figures(project, user, stamps):
     segments = {segment: (document, index) for document, part in parts[PAGE].items()
                 for segment, index in part["segments"].items()}
     return figures, segments
-
-
-AGREEMENT, PAGE = "agreement-part", "page-part"
 
 
 def _combined(project, user, stamps, rows, document):

@@ -33,8 +33,9 @@ Definitions (CODEBOOK.md, "Agreement"):
 - A "disagreement" is a sentence that two or more annotators finished and
   tagged differently (other labels, or other span boundaries).
 
-The figures are computed as sums of per-document parts (annotate.agreement_parts); the dashboard page and
-the API keep them in the cache until something they count changes (annotate.agreement_cache).
+The figures are computed as sums of per-document parts (annotate.agreement_parts for agreement,
+document_parts below for the rest); the dashboard page and the API keep the parts in the cache until
+something they count changes (annotate.agreement_cache).
 
 Every figure carries "segment_ids" (and "disagreement_segment_ids" or
 "annotation_ids") so that a page can link to the sentences behind it.
