@@ -2,13 +2,12 @@
 
 Nothing is invalidated by hand, so every app server sharing the cache sees a change at once: each view reads,
 in one query, a stamp of every document (its sentences, tags, done marks and assignments) and of the project
-(codebook, way of assigning, annotators per sentence, members and roles), and the cache keys are made from
-the stamps. A change made anywhere changes a stamp, and the next view finds the entry kept under an older
-stamp and replaces it. One
-entry is kept per project (and per document for the parts), so the cache holds no stale generations. On a
-miss only the documents whose stamp changed are read and computed again (annotate.agreement_parts, and
-annotate.dashboard.document_parts for the page's other figures); the other documents' parts come from the
-cache, and the figures are the same as computed from scratch.
+(codebook, way of assigning, annotators per sentence, members and roles), and the cache keys are made from the
+stamps. A change made anywhere changes a stamp, and the next view finds the entry kept under an older stamp
+and replaces it. One entry is kept per project (and per document for the parts), so the cache holds no stale
+generations. On a miss only the documents whose stamp changed are read and computed again
+(annotate.agreement_parts, and annotate.dashboard.document_parts for the page's other figures); the other
+documents' parts come from the cache, and the figures are the same as computed from scratch.
 
 A stamp counts rows and takes their newest id, so a tag or mark added or deleted shows, and the sum of the
 tags' versions and their newest modified_at, so an edit shows too (every edit moves a tag's version on).
