@@ -33,8 +33,9 @@ Definitions (CODEBOOK.md, "Agreement"):
 - A "disagreement" is a sentence that two or more annotators finished and
   tagged differently (other labels, or other span boundaries).
 
-The figures are computed as sums of per-document parts (annotate.agreement_parts); the dashboard page and
-the API keep them in the cache until something they count changes (annotate.agreement_cache).
+The figures are computed as sums of per-document parts (annotate.agreement_parts for agreement,
+document_parts below for the rest); the dashboard page and the API keep the parts in the cache until
+something they count changes (annotate.agreement_cache).
 
 Every figure carries "segment_ids" (and "disagreement_segment_ids" or
 "annotation_ids") so that a page can link to the sentences behind it.
@@ -139,28 +140,73 @@ def annotator_names(project, *, documents=None):
     return list(get_user_model().objects.filter(involved).order_by("username").values_list("username", flat=True))
 
 
+def document_parts(rows, *, documents=None):
+    """Return {document id: what its progress, label counts and attributions add up from} for the documents of
+    rows (or those of them listed): sentence indexes, finished and assigned sentences, label counts with the tags
+    and sentences behind them, and the tags attribution and missing perspectives count. Plain, picklable data."""
+    segments_of, tags_of = defaultdict(dict), defaultdict(list)
+    for segment, (document, index, *_) in rows.segments.items():
+        segments_of[document][segment] = index
+    for tag in rows.tags:
+        tags_of[tag.document].append(tag)
+    attributed = [layer["key"] for layer in (_layer_with_attribute(rows, "alignment"),
+                                             _layer_with_attribute(rows, "stakeholder")) if layer is not None]
+    wanted = rows.documents.keys() | segments_of.keys() | tags_of.keys()
+    parts = {}
+    for document in sorted(wanted if documents is None else wanted & set(documents)):
+        segments = segments_of[document]
+        labels = defaultdict(lambda: (Counter(), [], set()))
+        for tag in tags_of[document]:
+            counts, ids, anchors = labels[tag.layer, tag.key]
+            counts[GOLD if tag.gold else tag.annotator] += 1
+            ids.append(tag.id)
+            if tag.anchor is not None:
+                anchors.add(tag.anchor)
+        parts[document] = {
+            "title": rows.documents.get(document), "segments": segments,
+            "finished": {name: ids & segments.keys() for name, ids in rows.finished.items() if ids & segments.keys()},
+            "assigned": None if rows.assigned is None else {name: ids & segments.keys()
+                                                            for name, ids in rows.assigned.items()},
+            "labels": dict(labels),
+            "counted": {key: _counted_tags(tags_of[document], key) for key in attributed},
+        }
+    return parts
+
+
+def page_figures(parts, layers, annotators, annotators_per_segment):
+    """Return progress, label distribution, attribution and missing perspectives from the documents' parts."""
+    ordered = [parts[document] for document in sorted(parts)]
+    counted = defaultdict(list)
+    for part in ordered:
+        for key, tags in part["counted"].items():
+            counted[key] += tags
+    return {"progress": _progress(parts, annotators, annotators_per_segment),
+            "distribution": _distribution(ordered, layers, annotators),
+            "attribution": _attribution(_layer_with_attribute_in(layers, "alignment"), counted),
+            "missing": _missing(_layer_with_attribute_in(layers, "stakeholder"), counted)}
+
+
 def progress_figures(rows):
     """Return the sentences done per annotator and per document."""
-    by_document = defaultdict(set)
-    for segment, (document, *_) in rows.segments.items():
-        by_document[document].add(segment)
+    return _progress(document_parts(rows), rows.annotators, rows.annotators_per_segment)
 
-    def done(name, segments):
-        if rows.assigned is not None:
-            segments = segments & rows.assigned.get(name, set())
-        ids = sorted(rows.finished.get(name, set()) & segments)
-        total = len(segments)
-        return {"annotator": name, "done": len(ids), "total": total,
-                "percent": 100 * len(ids) / total if total else 0.0, "segment_ids": ids}
 
-    documents = []
-    for document, title in rows.documents.items():
-        segments = by_document[document]
-        counts = Counter(segment for name in rows.annotators for segment in rows.finished.get(name, set()) & segments)
-        complete = sorted(segment for segment, n in counts.items() if n >= rows.annotators_per_segment)
-        documents.append({"document": document, "title": title, "total": len(segments), "complete": len(complete),
-                          "segment_ids": complete, "annotators": [done(name, segments) for name in rows.annotators]})
-    return {"annotators": [done(name, set(rows.segments)) for name in rows.annotators], "documents": documents}
+def label_distribution(rows):
+    """Return how often each label of each layer was given, per annotator and as gold."""
+    parts = document_parts(rows)
+    return _distribution([parts[document] for document in sorted(parts)], rows.layers, rows.annotators)
+
+
+def attribution_figures(rows):
+    """Return attributions by alignment with the article's thesis and by the source's affiliation."""
+    layer = _layer_with_attribute(rows, "alignment")
+    return layer and _attribution(layer, {layer["key"]: _counted(document_parts(rows), layer["key"])})
+
+
+def missing_perspectives(rows):
+    """Return the missing perspectives flagged, by stakeholder, most flagged first."""
+    layer = _layer_with_attribute(rows, "stakeholder")
+    return layer and _missing(layer, {layer["key"]: _counted(document_parts(rows), layer["key"])})
 
 
 def agreement_figures(rows):
@@ -168,36 +214,60 @@ def agreement_figures(rows):
     return agreement_parts.combine(agreement_parts.document_parts(rows), rows.layers, rows.annotators)
 
 
-def label_distribution(rows):
-    """Return how often each label of each layer was given, per annotator and as gold."""
-    counts = defaultdict(Counter)
-    behind = defaultdict(lambda: ([], set()))
-    for tag in rows.tags:
-        counts[tag.layer, tag.key][GOLD if tag.gold else tag.annotator] += 1
-        ids, segments = behind[tag.layer, tag.key]
-        ids.append(tag.id)
-        if tag.anchor is not None:
-            segments.add(tag.anchor)
-    layers = []
-    for layer in rows.layers:
+def _progress(parts, annotators, annotators_per_segment):
+    """Return the sentences done per annotator and per document, summed over the documents' parts."""
+    documents, done, totals = [], defaultdict(list), Counter()
+    for document in sorted(parts):
+        part = parts[document]
+        segments = part["segments"].keys()
+        rows = []
+        for name in annotators:
+            mine = segments if part["assigned"] is None else segments & part["assigned"].get(name, set())
+            rows.append(_done(name, sorted(part["finished"].get(name, set()) & mine), len(mine)))
+            done[name] += rows[-1]["segment_ids"]
+            totals[name] += len(mine)
+        if part["title"] is not None:
+            counts = Counter(segment for name in annotators for segment in part["finished"].get(name, ()))
+            complete = sorted(segment for segment, n in counts.items() if n >= annotators_per_segment)
+            documents.append({"document": document, "title": part["title"], "total": len(segments),
+                              "complete": len(complete), "segment_ids": complete, "annotators": rows})
+    return {"annotators": [_done(name, sorted(done[name]), totals[name]) for name in annotators],
+            "documents": documents}
+
+
+def _done(name, ids, total):
+    """Return one annotator's progress on some sentences: the ids they finished of a total."""
+    return {"annotator": name, "done": len(ids), "total": total,
+            "percent": 100 * len(ids) / total if total else 0.0, "segment_ids": ids}
+
+
+def _distribution(parts, layers, annotators):
+    """Return the label counts summed over the documents' parts (in document order)."""
+    result = []
+    for layer in layers:
         labels = []
         for label in layer["labels"]:
-            counted = counts[layer["key"], label["key"]]
-            ids, segments = behind[layer["key"], label["key"]]
+            counted, ids, segments = Counter(), [], set()
+            for part in parts:
+                if (layer["key"], label["key"]) in part["labels"]:
+                    counts, tag_ids, anchors = part["labels"][layer["key"], label["key"]]
+                    counted.update(counts)
+                    ids += tag_ids
+                    segments |= anchors
             labels.append({**label, "count": sum(n for who, n in counted.items() if who != GOLD),
-                           "gold": counted[GOLD], "by_annotator": [counted[name] for name in rows.annotators],
-                           "annotation_ids": ids, "segment_ids": sorted(segments)})
-        layers.append({"key": layer["key"], "name": layer["name"], "scope": layer["scope"],
+                           "gold": counted[GOLD], "by_annotator": [counted[name] for name in annotators],
+                           "annotation_ids": sorted(ids), "segment_ids": sorted(segments)})
+        result.append({"key": layer["key"], "name": layer["name"], "scope": layer["scope"],
                        "total": sum(label["count"] for label in labels), "labels": labels})
-    return {"annotators": rows.annotators, "layers": layers}
+    return {"annotators": annotators, "layers": result}
 
 
-def attribution_figures(rows):
-    """Return attributions by alignment with the article's thesis and by the source's affiliation."""
-    layer = _layer_with_attribute(rows, "alignment")
+def _attribution(layer, counted):
+    """Return the attribution tables of the layer from its counted tags [(who, tag)], or None without the layer."""
     if layer is None:
         return None
-    counted, groups = _counted_tags(rows, layer["key"])
+    counted = _in_tag_order(counted[layer["key"]])
+    groups = _groups(counted)
     spec = {attribute["key"]: attribute for attribute in layer["attributes"]}
     # Every alignment is shown, zeros included: "0 oppose" is the finding.
     tables = [{**_choice_table(counted, groups, spec[key], every_value=key == "alignment"),
@@ -212,12 +282,12 @@ def attribution_figures(rows):
     return {"layer": layer["key"], "groups": groups, "totals": totals, "tables": tables}
 
 
-def missing_perspectives(rows):
-    """Return the missing perspectives flagged, by stakeholder, most flagged first."""
-    layer = _layer_with_attribute(rows, "stakeholder")
+def _missing(layer, counted):
+    """Return the missing perspectives table of the layer from its counted tags, or None without the layer."""
     if layer is None:
         return None
-    counted, groups = _counted_tags(rows, layer["key"])
+    counted = _in_tag_order(counted[layer["key"]])
+    groups = _groups(counted)
     spec = next(attribute for attribute in layer["attributes"] if attribute["key"] == "stakeholder")
     table = _choice_table(counted, groups, spec)
     names = {label["key"]: label["name"] for label in layer["labels"]}
@@ -230,17 +300,36 @@ def missing_perspectives(rows):
 
 def _layer_with_attribute(rows, key):
     """Return the first layer declaring this attribute, or None."""
-    return next((layer for layer in rows.layers if any(a["key"] == key for a in layer["attributes"])), None)
+    return _layer_with_attribute_in(rows.layers, key)
 
 
-def _counted_tags(rows, layer_key):
-    """Return [(who, tag)] to count for a layer: gold where a document has gold tags, else each annotator's."""
-    tags = [tag for tag in rows.tags if tag.layer == layer_key]
-    with_gold = {tag.document for tag in tags if tag.gold}
-    counted = [(GOLD if tag.gold else tag.annotator, tag) for tag in tags if tag.gold == (tag.document in with_gold)]
+def _layer_with_attribute_in(layers, key):
+    """Return the first of the layers declaring this attribute, or None."""
+    return next((layer for layer in layers if any(a["key"] == key for a in layer["attributes"])), None)
+
+
+def _counted_tags(tags, layer_key):
+    """Return [(who, tag)] to count for a layer in one document's tags: its gold tags if it has some in the
+    layer, else each annotator's."""
+    tags = [tag for tag in tags if tag.layer == layer_key]
+    with_gold = any(tag.gold for tag in tags)
+    return [(GOLD if tag.gold else tag.annotator, tag) for tag in tags if tag.gold == with_gold]
+
+
+def _counted(parts, layer_key):
+    """Return the counted tags of a layer over the documents' parts."""
+    return [counted for document in sorted(parts) for counted in parts[document]["counted"][layer_key]]
+
+
+def _in_tag_order(counted):
+    """Return the counted tags in the order of their ids, as the tags are read."""
+    return sorted(counted, key=lambda item: item[1].id)
+
+
+def _groups(counted):
+    """Return the columns of a table of counted tags: gold first, then the annotators by name."""
     present = {who for who, _ in counted}
-    groups = ([GOLD] if GOLD in present else []) + sorted(present - {GOLD})
-    return counted, groups
+    return ([GOLD] if GOLD in present else []) + sorted(present - {GOLD})
 
 
 def _choice_table(counted, groups, spec, *, every_value=False):

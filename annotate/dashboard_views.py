@@ -9,13 +9,6 @@ from django.urls import reverse
 
 from annotate import agreement_cache
 from annotate.api.permissions import role_in
-from annotate.dashboard import (
-    attribution_figures,
-    fetch_rows,
-    label_distribution,
-    missing_perspectives,
-    progress_figures,
-)
 from annotate.models import Annotation, Membership, Project, Segment
 
 MAX_LINKED_SENTENCES = 500
@@ -125,13 +118,8 @@ def dashboard(request, slug):
 
 def dashboard_figures(project, user, stamps):
     """Return the dashboard's figures, linked to their sentences, and its charts."""
-    rows = fetch_rows(project, user)
-    figures = add_links({
-        "progress": progress_figures(rows),
-        "agreement": agreement_cache.agreement_figures(project, user, stamps=stamps, rows=rows),
-        "distribution": label_distribution(rows), "attribution": attribution_figures(rows),
-        "missing": missing_perspectives(rows),
-    }, project, rows.segments)
+    figures, segments = agreement_cache.dashboard_figures(project, user, stamps)
+    add_links(figures, project, segments)
     return figures, add_charts(figures)
 
 

@@ -133,7 +133,14 @@ def main():
 
     from annotate import agreement
     from annotate.codebooks import load_codebook_file
-    from annotate.dashboard import agreement_figures, fetch_rows, label_distribution, progress_figures
+    from annotate.dashboard import (
+        agreement_figures,
+        attribution_figures,
+        fetch_rows,
+        label_distribution,
+        missing_perspectives,
+        progress_figures,
+    )
     from annotate.models import Label, Membership, Project
 
     project = Project.objects.create(slug="bench", name="Bench", codebook=load_codebook_file()[0])
@@ -148,9 +155,10 @@ def main():
           f"on {segments:,} sentences in {time.perf_counter() - started:.1f} s (bulk_create)")
 
     from django.core.cache import cache
+    from django.test import Client
 
     from annotate import agreement_cache
-    from annotate.dashboard_views import dashboard_figures
+    from annotate.dashboard_views import add_charts, add_links, dashboard_figures
     from annotate.models import Annotation, Segment
     from annotate.tags import do_create_tag
 
@@ -163,7 +171,7 @@ def main():
     assert figures == agreement_figures(rows)
     measure("warm: stamps + cached figures (what a second view costs)",
             lambda: agreement_cache.agreement_figures(project, reviewer), baseline=old)
-    changes = iter(Segment.objects.filter(document__project=project).order_by("-id")[:4])
+    changes = iter(Segment.objects.filter(document__project=project).order_by("-id")[:6])
 
     def change_one_tag():
         """Give one sentence a frame its first annotator had not given it, through the write path."""
@@ -188,8 +196,25 @@ def main():
 
     dashboard_page()
     measure("dashboard page figures, warm", dashboard_page, baseline=old)
-    measure("dashboard page figures after one tag changes (its other figures read every tag again)",
+    measure("dashboard page figures after one tag changes: stamps + one document read, its parts computed + sums",
             dashboard_page, before=change_one_tag, baseline=old)
+
+    def page_view():
+        """GET the dashboard page through Django's test client: the view, its figures and the template."""
+        response = browser.get("/projects/bench/dashboard/", HTTP_HOST="localhost")
+        assert response.status_code == 200, response.status_code
+        return len(response.content)
+
+    browser = Client()
+    browser.force_login(reviewer)
+    size, *_ = measure("dashboard page, whole GET with the template, after one tag changes", page_view,
+                       before=change_one_tag, baseline=old)
+    print(f"dashboard page: {size / 1024:.0f} KB of HTML")
+    rows_now = fetch_rows(project, reviewer)
+    expected = add_links({"progress": progress_figures(rows_now), "agreement": agreement_figures(rows_now),
+                          "distribution": label_distribution(rows_now), "attribution": attribution_figures(rows_now),
+                          "missing": missing_perspectives(rows_now)}, project, rows_now.segments)
+    assert dashboard_page() == (expected, add_charts(expected))
     measure("progress and label distribution", lambda: (progress_figures(rows), label_distribution(rows)))
 
     frames, spans, texts = plain_data(rows)

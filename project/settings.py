@@ -249,9 +249,9 @@ if REDIS_URL:
         }
     }
 else:
-    # The agreement figures keep one entry per document: room for a few thousand documents per process.
+    # The dashboard keeps two entries per document: room for a few thousand documents per process.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": None,
-                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
+                          "OPTIONS": {"MAX_ENTRIES": 10000}}}
 
 # One lockout for every log-in door (pages, admin, POST /api/token/), counted where every worker
 # and app server sees the same failures (django-axes): in Redis when there is one, else in the database.

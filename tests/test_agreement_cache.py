@@ -11,7 +11,15 @@ from rest_framework.test import APIClient
 from annotate import agreement, agreement_cache
 from annotate.assignment import assign_documents, set_strategy, unassign
 from annotate.codebook_moving import do_move_codebook
-from annotate.dashboard import agreement_figures, fetch_rows
+from annotate.dashboard import (
+    agreement_figures,
+    attribution_figures,
+    fetch_rows,
+    label_distribution,
+    missing_perspectives,
+    progress_figures,
+)
+from annotate.dashboard_views import add_charts, add_links
 from annotate.members import add_member, change_role
 from annotate.models import Annotation, Document, Membership, Segment, SegmentProgress
 from annotate.resplitting import resplit_document
@@ -24,6 +32,7 @@ from tests.test_resplitting import old_document, span  # noqa: F401 (a fixture a
 WORDS = "oil sanctions alliance refinery minister energy pressure imports bank currency tractor gold".split()
 FRAMES = ["economic", "political", "external_relations"]
 TECHNIQUES = ["loaded_language", "slogan", "name_calling"]
+STAKEHOLDERS = ["us_government", "affected_citizens", "independent_analysts"]
 
 
 def make_documents(project, rng, count=3, size=5):
@@ -147,6 +156,83 @@ def test_kept_figures_are_exactly_the_fresh_ones_through_random_changes(project,
         document = rng.choice(documents).pk
         assert kept(project, reviewer, document) == fresh(project, reviewer, document)
     assert_matches_the_pure_functions(fetch_rows(project, reviewer), figures)
+
+
+def fresh_page(project, user):
+    """Return the dashboard's figures and charts computed from scratch, as the page shows them."""
+    rows = fetch_rows(project, user)
+    figures = add_links({
+        "progress": progress_figures(rows), "agreement": agreement_figures(rows),
+        "distribution": label_distribution(rows), "attribution": attribution_figures(rows),
+        "missing": missing_perspectives(rows),
+    }, project, rows.segments)
+    return figures, add_charts(figures)
+
+
+def random_flag(rng, user, segment, label):
+    """Flag a missing perspective on the segment, or on its document, for a random stakeholder."""
+    stakeholder = rng.choice(STAKEHOLDERS + [""])
+    return attempt(create_tag, project=segment.document.project, document=segment.document,
+                   segment=segment if rng.random() < 0.7 else None, annotator=user,
+                   label=label("missing_perspectives", "counter_perspective_missing"),
+                   attributes={"stakeholder": stakeholder} if stakeholder else {})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_dashboard_page_shows_exactly_the_fresh_figures_through_random_changes(client, project, cast, annotators,
+                                                                                  label, seed):
+    rng = random.Random(seed)
+    documents = make_documents(project, rng, count=4, size=4)
+    segments = list(Segment.objects.filter(document__project=project))
+    reviewer = cast["reviewer"]
+    client.force_login(reviewer)
+    if seed % 2:
+        set_strategy(project=project, assigning="round_robin", by=cast["manager"])
+        assign_documents(project=project, documents=documents[:3], annotators=annotators[:2], by=cast["manager"])
+        project.refresh_from_db()
+    for _ in range(30):
+        segment, user = rng.choice(segments), rng.choice(annotators)
+        SegmentProgress.objects.get_or_create(segment=segment, annotator=user)
+        (random_flag if rng.random() < 0.3 else random_tag)(rng, user, segment, label)
+    for step in range(14):
+        page = client.get("/projects/telesur/dashboard/").context
+        assert (page["figures"], page["charts"]) == fresh_page(project, reviewer), step
+        change = rng.choice(["tag", "flag", "delete", "done", "undone", "accept", "per sentence"])
+        segment, user = rng.choice(segments), rng.choice(annotators)
+        tags = list(Annotation.objects.filter(project=project, gold=False).order_by("id"))
+        if change == "tag":
+            random_tag(rng, user, segment, label)
+        elif change == "flag":
+            random_flag(rng, user, segment, label)
+        elif change == "delete" and tags:
+            tag = rng.choice(tags)
+            do_delete_tag(annotation=tag, user=tag.annotator, expected_version=tag.version)
+        elif change == "done":
+            SegmentProgress.objects.get_or_create(segment=segment, annotator=user)
+        elif change == "undone":
+            SegmentProgress.objects.filter(segment=segment, annotator=user).delete()
+        elif change == "accept" and tags:
+            tag = rng.choice(tags)
+            review_annotations(reviewer=reviewer, items=[(tag.pk, tag.version)], action="accept")
+        elif change == "per sentence":
+            project.annotators_per_segment = rng.choice([1, 2, 3])
+            project.save(update_fields=["annotators_per_segment"])
+    figures = client.get("/projects/telesur/dashboard/").context["figures"]
+    assert figures == fresh_page(project, reviewer)[0]
+    # Counted another way: straight from the rows.
+    progress = {row["annotator"]: row["done"] for row in figures["progress"]["annotators"]}
+    if not seed % 2:
+        assert progress == {user.username: SegmentProgress.objects.filter(
+            annotator=user, segment__document__project=project).count() for user in annotators}
+    counts = {(layer["key"], label["key"]): (label["count"], label["gold"])
+              for layer in figures["distribution"]["layers"] for label in layer["labels"]}
+    for layer, key in {(tag.label.layer.key, tag.label.key) for tag in Annotation.objects.filter(project=project)}:
+        tags = Annotation.objects.filter(project=project, label__layer__key=layer, label__key=key)
+        assert counts[layer, key] == (tags.filter(gold=False).count(), tags.filter(gold=True).count())
+    flags = Annotation.objects.filter(project=project, label__layer__key="missing_perspectives", gold=False)
+    if not flags.filter(document__in=Annotation.objects.filter(gold=True, label__layer__key="missing_perspectives")
+                        .values("document")).exists():
+        assert sum(row["total"] for row in figures["missing"]["table"]["rows"]) == flags.count()
 
 
 def assert_matches_the_pure_functions(rows, figures):
