@@ -56,7 +56,8 @@ class GoldReadOnly(TagError):
     """Gold tags are made and changed by review decisions only."""
 
 
-# The places (sentences, documents) locked by lock_place since the outermost write_path() began, and the new
+# The places (sentences, documents) locked by lock_place since the outermost write_path() began, with the codebook
+# their project had then, and the new
 # tags whose history rows wait to be inserted together (history_in_bulk), or None outside those blocks.
 LOCKED_PLACES = ContextVar("locked_places", default=None)
 PENDING_HISTORY = ContextVar("pending_history", default=None)
@@ -69,7 +70,7 @@ def write_path():
     # ones (a store inside a create inside a batch) would each cost two round trips for nothing.
     nested = IN_WRITE_PATH.get()
     token = IN_WRITE_PATH.set(True)
-    places = None if nested else LOCKED_PLACES.set(set())
+    places = None if nested else LOCKED_PLACES.set({})
     try:
         with transaction.atomic(savepoint=not nested):
             yield
@@ -167,7 +168,9 @@ def lock_place(annotation):
     # codebook read with that lock cannot have moved since, as the project row is held in share mode.
     locked = LOCKED_PLACES.get()
     key = ("segment", annotation.segment_id) if annotation.segment_id else ("document", annotation.document_id)
-    if locked is not None and (*key, annotation.project_id) in locked:
+    key = (*key, annotation.project_id)
+    if locked is not None and key in locked:
+        annotation.project.codebook_id = locked[key]
         return
     # SQL of its own: the ORM's select_for_update() has no share mode, and writers must not queue on the
     # project row. SQLite has no row locks; its writers take turns for the whole database.
@@ -188,7 +191,7 @@ def lock_place(annotation):
     if row is not None:  # else the place is not in the project: check_annotation names it
         annotation.project.codebook_id = row[0]
         if locked is not None:
-            locked.add((*key, annotation.project_id))
+            locked[key] = row[0]
 
 
 def lock_places(project):
