@@ -20,10 +20,12 @@ write_path(), so no other module can skip these rules by accident.
 """
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from annotate.models import IN_WRITE_PATH, Annotation, Document, Layer, Project, Segment
 from annotate.validation import check_annotation
@@ -54,6 +56,13 @@ class GoldReadOnly(TagError):
     """Gold tags are made and changed by review decisions only."""
 
 
+# The places (sentences, documents) locked by lock_place since the outermost write_path() began, with the codebook
+# their project had then, and the new
+# tags whose history rows wait to be inserted together (history_in_bulk), or None outside those blocks.
+LOCKED_PLACES = ContextVar("locked_places", default=None)
+PENDING_HISTORY = ContextVar("pending_history", default=None)
+
+
 @contextmanager
 def write_path():
     """Run the block in one transaction in which Annotation rows may be written."""
@@ -61,11 +70,34 @@ def write_path():
     # ones (a store inside a create inside a batch) would each cost two round trips for nothing.
     nested = IN_WRITE_PATH.get()
     token = IN_WRITE_PATH.set(True)
+    places = None if nested else LOCKED_PLACES.set({})
     try:
         with transaction.atomic(savepoint=not nested):
             yield
     finally:
+        if places is not None:
+            LOCKED_PLACES.reset(places)
         IN_WRITE_PATH.reset(token)
+
+
+@contextmanager
+def history_in_bulk():
+    """Within one write_path(), insert the history rows of the tags created in the block in one query at its end.
+
+    Each row keeps its tag's user, reason and time, as the row saved with the tag would.
+    """
+    if not IN_WRITE_PATH.get():
+        raise RuntimeError("history_in_bulk() runs inside write_path()")
+    pending = []
+    token = PENDING_HISTORY.set(pending)
+    try:
+        yield
+    finally:
+        PENDING_HISTORY.reset(token)
+    if pending:
+        Annotation.history.bulk_history_create(pending)
+        for annotation in pending:
+            del annotation._history_date  # a later save of the same object records its own time
 
 
 def take_version(pk, expected):
@@ -91,8 +123,19 @@ def store(annotation, *, user, reason=None):
     """Save a tag that the write path has checked, recording who did it and why."""
     annotation._history_user = user
     annotation._change_reason = reason
-    with write_path():
-        annotation.save()
+    pending = PENDING_HISTORY.get()
+    if pending is None or not annotation._state.adding:
+        with write_path():
+            annotation.save()
+        return annotation
+    annotation._history_date = timezone.now()
+    annotation.skip_history_when_saving = True
+    try:
+        with write_path():
+            annotation.save()
+    finally:
+        del annotation.skip_history_when_saving
+    pending.append(annotation)
     return annotation
 
 
@@ -121,6 +164,14 @@ def lock_place(annotation):
     against the codebook the project uses now: the same query holds the project row in share mode, and
     PostgreSQL returns the row's committed version to a statement that waited for it.
     """
+    # A place already locked in this transaction stays locked until it ends: no second round trip. The project's
+    # codebook read with that lock cannot have moved since, as the project row is held in share mode.
+    locked = LOCKED_PLACES.get()
+    key = ("segment", annotation.segment_id) if annotation.segment_id else ("document", annotation.document_id)
+    key = (*key, annotation.project_id)
+    if locked is not None and key in locked:
+        annotation.project.codebook_id = locked[key]
+        return
     # SQL of its own: the ORM's select_for_update() has no share mode, and writers must not queue on the
     # project row. SQLite has no row locks; its writers take turns for the whole database.
     segment, document, project = (Segment._meta.db_table, Document._meta.db_table, Project._meta.db_table)
@@ -139,10 +190,14 @@ def lock_place(annotation):
         row = cursor.fetchone()
     if row is not None:  # else the place is not in the project: check_annotation names it
         annotation.project.codebook_id = row[0]
+        if locked is not None:
+            locked[key] = row[0]
 
 
 def lock_places(project):
     """Lock every sentence and document of a project, so no tag is written there until the transaction ends."""
+    if (locked := LOCKED_PLACES.get()) is not None:
+        locked.clear()  # the codebook read with those locks may be about to change
     list(Segment.objects.filter(document__project=project).select_for_update(of=("self",))
          .values_list("pk", flat=True))
     list(Document.objects.filter(project=project).select_for_update().values_list("pk", flat=True))

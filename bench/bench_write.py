@@ -1,7 +1,7 @@
 """Server-side latency of tag writes through gunicorn, next to a trivial authenticated GET in the same run.
 
 Run: .venv/bin/python bench/bench_write.py [--rounds 200] [--database-url postgres://postgres@127.0.0.1:55440/x]
-     .venv/bin/python bench/bench_write.py --profile [--creates 300]
+     .venv/bin/python bench/bench_write.py --profile [--creates 300] [--batches]
 
 Builds a throwaway database (a SQLite file, or a new PostgreSQL database named after --database-url's, dropped at
 the end), loads the seed article, and runs gunicorn (2 workers, production settings) on loopback. Each round sends,
@@ -11,7 +11,8 @@ of each request is gunicorn's own (%(D)s in the access log: from reading the req
 On PostgreSQL the server runs twice, with DJANGO_CONN_MAX_AGE=0 (a new connection per request) and with the
 default (persistent connections).
 
---profile prints the top of a cProfile of N span creates (and deletes) in-process, through the test client.
+--profile prints the top of a cProfile of N span creates (and deletes) in-process, through the test client; with
+--batches, of N batches of two spans and their link (and the deletes of the spans).
 """
 
 import argparse
@@ -185,8 +186,8 @@ def report(title, timings):
               f"| {p50 / create:.2f} |")
 
 
-def profile(context, creates):
-    """Print the top of a cProfile of span creates and deletes through the test client, in-process."""
+def profile(context, creates, batches=False):
+    """Print the top of a cProfile of span creates (or batches) and deletes through the test client, in-process."""
     from rest_framework.test import APIClient
 
     client = APIClient(SERVER_NAME="127.0.0.1")
@@ -195,6 +196,12 @@ def profile(context, creates):
 
     def run(n):
         for _ in range(n):
+            if batches:
+                made = client.post("/api/annotations/batch/", unit(context), format="json").json()["results"]
+                client.post("/api/annotations/batch/", {"operations": [
+                    {"op": "delete", "id": result["annotation"]["id"], "version": 1} for result in made[:2]]},
+                    format="json")
+                continue
             response = client.post("/api/annotations/", body, format="json")
             client.delete(f"/api/annotations/{response.json()['id']}/", HTTP_IF_MATCH=response["ETag"])
 
@@ -214,13 +221,14 @@ def main():
     parser.add_argument("--database-url", help="a PostgreSQL server to create the throwaway database on")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--creates", type=int, default=300)
+    parser.add_argument("--batches", action="store_true", help="with --profile: profile batches, not creates")
     parser.add_argument("--no-batch", action="store_true", help="leave out the batch (for a version without one)")
     args = parser.parse_args()
     url = throwaway_database(args.database_url)
     try:
         context = setup(url)
         if args.profile:
-            profile(context, args.creates)
+            profile(context, args.creates, args.batches)
             return
         from django.db import connections
 

@@ -47,7 +47,9 @@ def test_two_spans_and_their_link_are_made_in_one_request(ann1, sentence, label,
     relation = Annotation.objects.get(pk=link["id"])
     assert (relation.relation_content.quote, relation.relation_source.quote) == ("this sentiment",
                                                                                  "Mohammad Bagher Ghalibaf")
-    assert relation.history.get().history_user == cast["ann1"]
+    history = relation.history.get()
+    assert (history.history_user, history.history_change_reason, history.history_type) == (cast["ann1"], "created",
+                                                                                            "+")
 
 
 def test_a_failed_operation_saves_nothing_and_names_its_index_and_field(ann1, sentence, label):
@@ -141,14 +143,23 @@ def test_a_ref_outside_a_batch_is_refused(ann1, sentence, label):
     assert "names a tag made earlier in a batch" in response.json()["relation_content"][0]
 
 
-def test_the_gesture_costs_a_fixed_number_of_queries(cast, sentence, label, django_assert_num_queries):
+@pytest.mark.parametrize("more_spans", [0, 1, 3])
+def test_the_gesture_costs_a_fixed_number_of_queries_and_two_more_a_tag(cast, sentence, label, more_spans,
+                                                                        django_assert_num_queries):
     token, key = issue_token(user=cast["ann1"])
     client = client_for()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     client.get("/api/projects/")  # marks the token used: no write of last_used_at in the measured request
-    operations = quote_unit(sentence, label)
-    # token; per span: sentence, label, lock, repeat check, insert, history; the link: its label, lock, repeat
-    # check, insert, history (its ends are the spans just made); a savepoint and its release per operation.
-    with django_assert_num_queries(1 + 2 * 6 + 5 + 3 * 2 + 2):
+    words = ["officials", "Iranian", "including"][:more_spans]
+    operations = quote_unit(sentence, label) + [
+        {"op": "create", "data": span(sentence, label, "content", word)} for word in words]
+    tags = 3 + more_spans
+    # token; the savepoint pair of the write; the labels and the sentences named, one query each; a lock per
+    # place (the sentence, and the document the link is on); per tag, its repeat check and its insert (a link's
+    # ends are the spans just made); the history rows of all the tags, in one insert.
+    with django_assert_num_queries(1 + 2 + 2 + 2 + 2 * tags + 1):
         response = client.post(BATCH, {"operations": operations}, format="json")
     assert response.status_code == 200, response.json()
+    assert Annotation.objects.count() == tags
+    assert sorted(Annotation.history.values_list("history_type", "history_change_reason", "history_user")) == [
+        ("+", "created", cast["ann1"].pk)] * tags

@@ -18,7 +18,37 @@ from annotate.models import (
 from annotate.spans import SpanPlacementError, place_span
 
 
-class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+class PrefetchedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id, found among the objects a batch fetched up front (prefetch_related_ids), else by a query."""
+
+    def to_internal_value(self, data):
+        found = self.context.get("prefetched", {}).get(self.field_name, {})
+        if isinstance(data, int) and not isinstance(data, bool) and data in found:
+            return found[data]
+        return super().to_internal_value(data)
+
+
+def prefetch_related_ids(serializer, items, names):
+    """Fetch the objects that these inputs name by id in the given related fields, one query a model.
+
+    Return them by field name, for the serializer's context["prefetched"]: each id is looked up through the
+    field's own queryset, so an id the user may not see is not found, and the field then refuses it as usual.
+    """
+    by_model = {}
+    for name in names:
+        ids = {item[name] for item in items if isinstance(item.get(name), int) and not isinstance(item[name], bool)}
+        if ids:
+            by_model.setdefault(serializer.fields[name].get_queryset().model, []).append((name, ids))
+    found = {}
+    for requests in by_model.values():
+        field = serializer.fields[requests[0][0]]
+        objects = field.get_queryset().in_bulk(set().union(*(ids for _, ids in requests)))
+        for name, _ in requests:
+            found[name] = objects
+    return found
+
+
+class VisibleRelatedField(PrefetchedRelatedField):
     """A related id that must name an object the requesting user can see (others read as 'does not exist').
 
     ``related`` names the relations a write reads next, fetched in the same query; an article's text is left
@@ -176,7 +206,7 @@ class AnnotationSerializer(serializers.ModelSerializer):
     relation_content = RelationEndField(Annotation, *END_RELATED, required=False, allow_null=True)
     relation_source = RelationEndField(Annotation, *END_RELATED, required=False, allow_null=True)
     relation_cue = RelationEndField(Annotation, *END_RELATED, required=False, allow_null=True)
-    label = serializers.PrimaryKeyRelatedField(queryset=Label.objects.select_related("layer__codebook"))
+    label = PrefetchedRelatedField(queryset=Label.objects.select_related("layer__codebook"))
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     doc_start = DocumentOffsetField("start", help_text=(
