@@ -13,6 +13,22 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
+@pytest.fixture(autouse=True)
+def connection_per_request():
+    """Close the database connection after each request the live server answers, as with DJANGO_CONN_MAX_AGE=0.
+
+    The live server answers each browser connection in a thread of its own, and Chromium's keep-alive connections
+    leave those threads waiting when the server stops: a connection kept for the next request would outlive the
+    test database. A gunicorn worker, one thread, keeps its one connection.
+    """
+    from django.db import connections
+
+    kept = connections.settings["default"]["CONN_MAX_AGE"]
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+    yield
+    connections.settings["default"]["CONN_MAX_AGE"] = kept
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
