@@ -7,6 +7,7 @@ from collections import defaultdict
 from statistics import mean
 
 from annotate import agreement
+from annotate.agreement_parts import Covering
 from annotate.models import Layer
 
 
@@ -70,7 +71,7 @@ def _span_layer(layer, tags, rows, documents):
     spans = defaultdict(list)  # by the sentence each span is stored on: its first
     pieces = defaultdict(list)  # by every sentence each span covers, for the token alpha
     marked = defaultdict(set)
-    covering = _Covering(rows.segments)
+    covering = Covering(rows.segments)
     for tag in tags:
         if tag.start is not None:
             offset = rows.segments[tag.segment][2]
@@ -118,24 +119,6 @@ def _span_layer(layer, tags, rows, documents):
         "documents": [{"document": document, "title": rows.documents[document], **scores_in(document, segments)}
                       for document, segments in documents.items() if document in rows.documents],
     }
-
-
-class _Covering:
-    """Find the sentences a span covers, from the sentences' document offsets."""
-
-    def __init__(self, segments):
-        self.documents = {segment: document for segment, (document, *_) in segments.items()}
-        self._ends = {segment: offset + len(text) for segment, (_, _, offset, text) in segments.items()}
-        self._in_document = defaultdict(list)
-        for segment, (document, _index, offset, text) in sorted(segments.items(), key=lambda item: item[1][:2]):
-            self._in_document[document].append((offset, offset + len(text), segment))
-
-    def segments(self, first, start, end):
-        """Return the sentence a span is stored on and the later ones it runs on into."""
-        if end <= self._ends[first]:
-            return [first]
-        return [first] + [segment for seg_start, seg_end, segment in self._in_document[self.documents[first]]
-                          if segment != first and seg_start < end and start < seg_end]
 
 
 def _finished(progress, tagged):
